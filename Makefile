@@ -1,0 +1,64 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Both build .venv from pyproject.toml with a Python >= 3.12 found on this machine.
+
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+# First interpreter >= 3.12: $PYTHON if given, then python3.13/3.12/python3 on PATH,
+# then any pyenv install (pyenv's shims refuse unselected versions, so look at the real files).
+find_python = $(shell for c in "$$PYTHON" python3.14 python3.13 python3.12 python3 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  [ -n "$$c" ] || continue; \
+	  if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	    command -v "$$c"; break; fi; done)
+
+.PHONY: run test venv venv-test lint check-migrations clean
+
+$(VENV)/.created:
+	@py="$(find_python)"; \
+	if [ -z "$$py" ]; then \
+	  echo "ERROR: Django 6.1 needs Python 3.12 or newer and none was found."; \
+	  echo "Install one (e.g. 'pyenv install 3.12' or your OS package python3.12)"; \
+	  echo "or point at it: make run PYTHON=/path/to/python3.12"; exit 1; fi; \
+	echo "Using $$py ($$($$py --version))"; \
+	rm -rf $(VENV) && "$$py" -m venv $(VENV) && $(PY) -m pip install -q -U pip && touch $@
+
+# Reinstall only when pyproject.toml changes.
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install -q -e ".[test]"
+	@touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+venv-test: $(VENV)/.installed-test
+
+run: export DJANGO_DEBUG ?= 1
+run: venv
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+	$(MANAGE) create_demo_users
+	@echo ""
+	@echo "  Cell Therapy Trial Tracker: http://127.0.0.1:$(PORT)/"
+	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/  (local demo accounts, DEBUG only:"
+	@echo "         curator / curator-demo-pass   and   reviewer / reviewer-demo-pass)"
+	@echo ""
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# Runs on SQLite unless DATABASE_URL is set (CI sets it to PostgreSQL for a second pass).
+test: venv-test
+	$(VENV)/bin/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+
+lint: venv-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

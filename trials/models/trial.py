@@ -1,0 +1,500 @@
+"""The trial record and its parts (registry ids, arms, outcomes, sites)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.lookups import Regex
+from django.urls import reverse
+from django.utils.text import slugify
+from django_countries.fields import CountryField
+
+from trials import formatting
+from trials.constraints import FieldCheckConstraint
+from trials.models.choices import (
+    Allocation,
+    ArmRole,
+    Control,
+    DatePrecision,
+    DoseUnit,
+    EndpointMet,
+    ListingType,
+    Masking,
+    Origin,
+    OutcomeKind,
+    Phase,
+    Registry,
+    Status,
+    TissueSource,
+    Workflow,
+    in_choices,
+)
+from trials.querysets import TrialQuerySet
+
+# django-countries redefines `country__regex` to search country *names*, so the format check
+# is built from the plain Regex lookup on the column.
+IS_COUNTRY_CODE = Regex(F("country"), r"^[A-Z]{2}$")
+
+
+class Organisation(models.Model):
+    """A sponsor, collaborator or clinic."""
+
+    name = models.CharField(max_length=200, unique=True)
+    country = CountryField(blank=True)
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(country="") | Q(IS_COUNTRY_CODE),
+                name="%(app_label)s_%(class)s_country_iso",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+def _date_rule(later: str, earlier: str = "start_date") -> FieldCheckConstraint:
+    return FieldCheckConstraint(
+        condition=Q(**{f"{later}__isnull": True})
+        | Q(**{f"{earlier}__isnull": True})
+        | Q(**{f"{later}__gte": F(earlier)}),
+        name=f"%(app_label)s_%(class)s_{later}_not_before_{earlier}",
+        error_field=later,
+        violation_error_message=f"{later.replace('_', ' ').capitalize()} cannot be before the "
+        f"{earlier.replace('_', ' ')}.",
+    )
+
+
+class Trial(models.Model):
+    """One clinical trial, published study or clinic offering of a cell therapy."""
+
+    # Identity
+    title = models.CharField(max_length=400, help_text="The official or published title.")
+    acronym = models.CharField(max_length=60, blank=True, help_text="E.g. STEMS, MESEMS.")
+    slug = models.SlugField(max_length=100, unique=True, help_text="The trial's public URL.")
+    listing_type = models.CharField(
+        max_length=10,
+        choices=ListingType,
+        default=ListingType.TRIAL,
+        help_text="A clinic offering is shown with a warning and never mixed silently with "
+        "trials: it is not a study and its claims are not checked by a registry or a journal.",
+    )
+    pay_to_participate = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Do participants pay to take part? Leave unknown unless a source says so. "
+        "Shown publicly as a red flag.",
+    )
+    summary = models.TextField(
+        blank=True, help_text="What was tested and why, in plain language for patients."
+    )
+    participants = models.TextField(
+        blank=True, help_text="Who took part: disease, stage, ages, key eligibility criteria."
+    )
+
+    # Design
+    phase = models.CharField(max_length=15, choices=Phase, blank=True)
+    status = models.CharField(
+        max_length=25, choices=Status, blank=True, help_text="ClinicalTrials.gov overall status."
+    )
+    allocation = models.CharField(max_length=15, choices=Allocation, blank=True)
+    masking = models.CharField(max_length=10, choices=Masking, blank=True)
+    control = models.CharField(max_length=15, choices=Control, blank=True)
+    design_notes = models.TextField(
+        blank=True, help_text="E.g. 'dose escalation in 4 cohorts', 'crossover at week 24'."
+    )
+
+    # Size and length
+    target_enrollment = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Planned number of participants (registry target)."
+    )
+    actual_enrollment = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Participants actually enrolled or treated."
+    )
+    follow_up_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Length of the primary analysis window, in months."
+    )
+    follow_up_detail = models.TextField(blank=True, help_text="E.g. 'then every 6 months to 5 y'.")
+
+    # Dates, each with its precision: a registry saying "2021-03" means month precision, and we
+    # store the first of the month rather than invent a day.
+    start_date = models.DateField(null=True, blank=True)
+    start_date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    primary_completion_date = models.DateField(null=True, blank=True)
+    primary_completion_date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    completion_date = models.DateField(null=True, blank=True)
+    completion_date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+
+    # Who
+    sponsor = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="sponsored"
+    )
+    collaborators = models.ManyToManyField(Organisation, blank=True, related_name="collaborations")
+    conditions = models.ManyToManyField("trials.Condition", related_name="trials")
+
+    # Results and safety
+    has_results = models.BooleanField(
+        default=False, help_text="Results are public (posted on a registry or published)."
+    )
+    results_summary = models.TextField(blank=True, help_text="What came of it, in plain words.")
+    serious_adverse_events = models.PositiveIntegerField(
+        "serious adverse events (total)", null=True, blank=True
+    )
+    treatment_related_saes = models.PositiveIntegerField(
+        "treatment-related serious adverse events", null=True, blank=True
+    )
+    deaths = models.PositiveIntegerField(null=True, blank=True)
+
+    # Curation
+    workflow = models.CharField(
+        max_length=10, choices=Workflow, default=Workflow.DRAFT, db_index=True
+    )
+    last_verified = models.DateField(
+        null=True, blank=True, help_text="When a curator last checked the record against sources."
+    )
+    curator_notes = models.TextField(blank=True, help_text="Private: never shown to the public.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = TrialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        permissions = [("publish_trial", "Can publish, send back and withdraw trials")]
+        indexes = [
+            models.Index(fields=["workflow", "phase"]),
+            models.Index(fields=["workflow", "status"]),
+            models.Index(fields=["workflow", "-updated_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=in_choices("listing_type", ListingType),
+                name="%(app_label)s_%(class)s_listing_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("phase", Phase, blank=True),
+                name="%(app_label)s_%(class)s_phase_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("status", Status, blank=True),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("allocation", Allocation, blank=True),
+                name="%(app_label)s_%(class)s_allocation_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("masking", Masking, blank=True),
+                name="%(app_label)s_%(class)s_masking_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("control", Control, blank=True),
+                name="%(app_label)s_%(class)s_control_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("workflow", Workflow),
+                name="%(app_label)s_%(class)s_workflow_valid",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=in_choices(f"{field}_precision", DatePrecision),
+                    name=f"%(app_label)s_%(class)s_{field}_precision_valid",
+                )
+                for field in ("start_date", "primary_completion_date", "completion_date")
+            ),
+            _date_rule("completion_date"),
+            _date_rule("primary_completion_date"),
+            _date_rule("completion_date", "primary_completion_date"),
+            FieldCheckConstraint(
+                condition=Q(treatment_related_saes__isnull=True)
+                | Q(serious_adverse_events__isnull=True)
+                | Q(treatment_related_saes__lte=F("serious_adverse_events")),
+                name="%(app_label)s_%(class)s_related_saes_within_total",
+                error_field="treatment_related_saes",
+                violation_error_message="Treatment-related serious adverse events cannot exceed "
+                "the total number of serious adverse events.",
+            ),
+            # Belt and braces: PositiveIntegerField already adds a column CHECK, but a named
+            # constraint documents the rule and gives curators a clear message.
+            *(
+                FieldCheckConstraint(
+                    condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}),
+                    name=f"%(app_label)s_%(class)s_{field}_not_negative",
+                    error_field=field,
+                    violation_error_message="The number of participants cannot be negative.",
+                )
+                for field in ("target_enrollment", "actual_enrollment")
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.acronym} — {self.title}" if self.acronym else self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.acronym or self.title)[:100]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("trials:trial-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_clinic_offering(self) -> bool:
+        return self.listing_type == ListingType.CLINIC
+
+    @property
+    def start_display(self) -> str:
+        return formatting.partial_date(self.start_date, self.start_date_precision)
+
+    @property
+    def primary_completion_display(self) -> str:
+        return formatting.partial_date(
+            self.primary_completion_date, self.primary_completion_date_precision
+        )
+
+    @property
+    def completion_display(self) -> str:
+        return formatting.partial_date(self.completion_date, self.completion_date_precision)
+
+    @property
+    def enrollment(self) -> int | None:
+        """The best single number for 'how many people': actual when known, else target."""
+        return self.actual_enrollment if self.actual_enrollment is not None else (
+            self.target_enrollment
+        )
+
+
+REGISTRY_FORMATS = {
+    # registry: (regex, what a curator is told)
+    Registry.NCT: (r"^NCT[0-9]{8}$", "NCT followed by 8 digits, e.g. NCT03282760"),
+    Registry.EUDRACT: (r"^[0-9]{4}-[0-9]{6}-[0-9]{2}$", "YYYY-NNNNNN-NN, e.g. 2015-004855-37"),
+    Registry.EUCT: (r"^[0-9]{4}-5[0-9]{5}-[0-9]{2}-[0-9]{2}$", "YYYY-5NNNNN-NN-NN"),
+    Registry.ISRCTN: (r"^ISRCTN[0-9]{8}$", "ISRCTN followed by 8 digits"),
+}
+
+REGISTRY_URLS = {
+    Registry.NCT: "https://clinicaltrials.gov/study/{id}",
+    Registry.EUDRACT: "https://www.clinicaltrialsregister.eu/ctr-search/search?query={id}",
+    Registry.EUCT: "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT={id}",
+    Registry.ISRCTN: "https://www.isrctn.com/{id}",
+}
+
+
+class RegistryId(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="registry_ids")
+    registry = models.CharField(max_length=10, choices=Registry, default=Registry.NCT)
+    identifier = models.CharField(
+        max_length=40,
+        help_text="As the registry writes it: NCT03282760, 2015-004855-37, ISRCTN12345678.",
+    )
+
+    class Meta:
+        ordering = ["registry", "identifier", "id"]
+        verbose_name = "registry id"
+        constraints = [
+            models.CheckConstraint(
+                condition=in_choices("registry", Registry),
+                name="%(app_label)s_%(class)s_registry_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["registry", "identifier"],
+                name="%(app_label)s_%(class)s_unique_identifier",
+                violation_error_message="This registry id already belongs to a trial.",
+            ),
+            FieldCheckConstraint(
+                condition=~Q(identifier=""),
+                name="%(app_label)s_%(class)s_identifier_not_empty",
+                error_field="identifier",
+            ),
+            *(
+                FieldCheckConstraint(
+                    condition=~Q(registry=registry) | Q(identifier__regex=pattern),
+                    name=f"%(app_label)s_%(class)s_{registry}_format",
+                    error_field="identifier",
+                    violation_error_message=f"A {registry.label} id looks like {example}.",
+                )
+                for registry, (pattern, example) in REGISTRY_FORMATS.items()
+            ),
+        ]
+
+    def __str__(self):
+        return self.identifier
+
+    def clean(self):
+        # Curators paste ids with stray spaces or in lower case; the registries' own form wins.
+        self.identifier = (self.identifier or "").strip()
+        if self.registry in (Registry.NCT, Registry.ISRCTN):
+            self.identifier = self.identifier.upper()
+
+    @property
+    def url(self) -> str:
+        template = REGISTRY_URLS.get(self.registry)
+        return template.format(id=self.identifier) if template else ""
+
+
+class Intervention(models.Model):
+    """One arm of a trial and what it received."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="interventions")
+    label = models.CharField(max_length=200, help_text="The arm's name, e.g. 'Cohort D'.")
+    role = models.CharField(max_length=20, choices=ArmRole, default=ArmRole.EXPERIMENTAL)
+    description = models.TextField(blank=True)
+    cell_type = models.ForeignKey(
+        "trials.CellType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interventions",
+        help_text="Empty for placebo arms, or when the source does not say.",
+    )
+    origin = models.CharField(
+        "cell origin", max_length=12, choices=Origin, blank=True,
+        help_text="Autologous: the patient's own cells. Allogeneic: from a donor.",
+    )
+    tissue_source = models.CharField(max_length=20, choices=TissueSource, blank=True)
+    routes = models.ManyToManyField(
+        "trials.Route",
+        blank=True,
+        related_name="interventions",
+        help_text="Every route used, e.g. intramuscular and intrathecal for NurOwn phase 2.",
+    )
+    dose_min = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Lowest dose, as a plain number (5 million = 5000000)."
+    )
+    dose_max = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Highest dose; same as min for a single dose level."
+    )
+    dose_unit = models.CharField(max_length=15, choices=DoseUnit, blank=True)
+    dose_detail = models.TextField(blank=True, help_text="E.g. '4 dose levels, 3 patients each'.")
+    administrations = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How many times the cells are given."
+    )
+    interval = models.CharField(max_length=100, blank=True, help_text="E.g. 'every 8 weeks'.")
+    co_treatment = models.CharField(
+        max_length=300, blank=True, help_text="E.g. 'tacrolimus immunosuppression for 6 months'."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["trial", "position", "id"]
+        verbose_name = "intervention / arm"
+        verbose_name_plural = "interventions / arms"
+        constraints = [
+            models.CheckConstraint(
+                condition=in_choices("role", ArmRole), name="%(app_label)s_%(class)s_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("origin", Origin, blank=True),
+                name="%(app_label)s_%(class)s_origin_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("tissue_source", TissueSource, blank=True),
+                name="%(app_label)s_%(class)s_tissue_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("dose_unit", DoseUnit, blank=True),
+                name="%(app_label)s_%(class)s_dose_unit_valid",
+            ),
+            FieldCheckConstraint(
+                condition=Q(dose_min__isnull=True)
+                | Q(dose_max__isnull=True)
+                | Q(dose_min__lte=F("dose_max")),
+                name="%(app_label)s_%(class)s_dose_min_lte_max",
+                error_field="dose_max",
+                violation_error_message="The highest dose cannot be below the lowest dose.",
+            ),
+            FieldCheckConstraint(
+                condition=(Q(dose_min__isnull=True) & Q(dose_max__isnull=True))
+                | ~Q(dose_unit=""),
+                name="%(app_label)s_%(class)s_dose_has_unit",
+                error_field="dose_unit",
+                violation_error_message="A dose needs a unit (cells, or cells per kg).",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def dose_display(self) -> str:
+        return formatting.dose(self.dose_min, self.dose_max, self.dose_unit)
+
+
+class Outcome(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="outcomes")
+    kind = models.CharField(max_length=10, choices=OutcomeKind, default=OutcomeKind.PRIMARY)
+    measure = models.CharField(max_length=500)
+    time_frame = models.CharField(max_length=300, blank=True, help_text="E.g. '12 months'.")
+    result = models.TextField(blank=True, help_text="What was found, for completed trials.")
+    primary_endpoint_met = models.CharField(
+        max_length=12, choices=EndpointMet, blank=True,
+        help_text="For primary outcomes with results: was the endpoint met?",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["trial", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=in_choices("kind", OutcomeKind), name="%(app_label)s_%(class)s_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("primary_endpoint_met", EndpointMet, blank=True),
+                name="%(app_label)s_%(class)s_endpoint_met_valid",
+            ),
+            FieldCheckConstraint(
+                condition=Q(primary_endpoint_met="") | Q(kind=OutcomeKind.PRIMARY),
+                name="%(app_label)s_%(class)s_endpoint_met_only_primary",
+                error_field="primary_endpoint_met",
+                violation_error_message="Only a primary outcome has an endpoint to meet.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.measure
+
+
+class Site(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(max_length=300, blank=True, help_text="Hospital or institution.")
+    city = models.CharField(max_length=120, blank=True)
+    country = CountryField()
+
+    class Meta:
+        ordering = ["trial", "country", "city", "id"]
+        indexes = [models.Index(fields=["country"])]
+        constraints = [
+            FieldCheckConstraint(
+                condition=Q(IS_COUNTRY_CODE),
+                name="%(app_label)s_%(class)s_country_iso",
+                error_field="country",
+                violation_error_message="Choose a country (ISO 3166 two-letter code).",
+            )
+        ]
+
+    def __str__(self):
+        place = ", ".join(part for part in (self.city, self.country.name) if part)
+        return f"{self.name} ({place})" if self.name else place

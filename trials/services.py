@@ -1,0 +1,220 @@
+"""Every write to a trial goes through here: the admin, commands, importers and tests.
+
+Functions are keyword-only, atomic and validate with `full_clean()` before saving, so a bad value
+raises ValidationError (with the field named) and writes nothing.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from trials.models import (
+    CellType,
+    Condition,
+    Intervention,
+    Organisation,
+    Outcome,
+    Publication,
+    RegistryId,
+    Route,
+    Site,
+    Source,
+    Trial,
+    TrialPublication,
+    Workflow,
+)
+
+PUBLISH_PERMISSION = "trials.publish_trial"
+
+
+def _unique_slug(base: str) -> str:
+    base = slugify(base)[:90] or "trial"
+    slug, n = base, 2
+    while Trial.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _terms(model, slugs: Iterable[str]):
+    slugs = list(slugs)
+    terms = list(model.objects.filter(slug__in=slugs))
+    missing = sorted(set(slugs) - {term.slug for term in terms})
+    if missing:
+        raise ValidationError(f"Unknown {model._meta.verbose_name} slug(s): {', '.join(missing)}")
+    return terms
+
+
+@transaction.atomic
+def organisation_get_or_create(*, name: str, country: str = "", website: str = "") -> Organisation:
+    organisation = Organisation.objects.filter(name=name).first()
+    if organisation is None:
+        organisation = Organisation(name=name, country=country, website=website)
+        organisation.full_clean()
+        organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def trial_create(
+    *,
+    title: str,
+    conditions: Iterable[str] = (),
+    sponsor: Organisation | None = None,
+    collaborators: Iterable[Organisation] = (),
+    created_by=None,
+    slug: str = "",
+    **fields: Any,
+) -> Trial:
+    """Create a trial as a draft (unless `workflow` says otherwise, e.g. for imports of backups)."""
+    trial = Trial(
+        title=title,
+        slug=slug or _unique_slug(fields.get("acronym") or title),
+        sponsor=sponsor,
+        created_by=created_by,
+        **fields,
+    )
+    trial.full_clean()
+    trial.save()
+    trial.conditions.set(_terms(Condition, conditions))
+    trial.collaborators.set(list(collaborators))
+    return trial
+
+
+@transaction.atomic
+def registry_id_add(*, trial: Trial, registry: str, identifier: str) -> RegistryId:
+    registry_id = RegistryId(trial=trial, registry=registry, identifier=identifier)
+    registry_id.full_clean()
+    registry_id.save()
+    return registry_id
+
+
+@transaction.atomic
+def intervention_add(
+    *, trial: Trial, label: str, cell_type: str | None = None, routes: Iterable[str] = (), **fields
+) -> Intervention:
+    intervention = Intervention(
+        trial=trial,
+        label=label,
+        cell_type=_terms(CellType, [cell_type])[0] if cell_type else None,
+        position=trial.interventions.count(),
+        **fields,
+    )
+    intervention.full_clean()
+    intervention.save()
+    intervention.routes.set(_terms(Route, routes))
+    return intervention
+
+
+@transaction.atomic
+def outcome_add(*, trial: Trial, measure: str, **fields) -> Outcome:
+    outcome = Outcome(trial=trial, measure=measure, position=trial.outcomes.count(), **fields)
+    outcome.full_clean()
+    outcome.save()
+    return outcome
+
+
+@transaction.atomic
+def site_add(*, trial: Trial, country: str, name: str = "", city: str = "") -> Site:
+    site = Site(trial=trial, country=country, name=name, city=city)
+    site.full_clean()
+    site.save()
+    return site
+
+
+@transaction.atomic
+def source_add(*, trial: Trial, title: str, url: str, **fields) -> Source:
+    source = Source(trial=trial, title=title, url=url, **fields)
+    source.full_clean()
+    source.save()
+    return source
+
+
+@transaction.atomic
+def publication_get_or_create(*, title: str, doi: str = "", pmid: str = "", **fields) -> Publication:
+    """Find a publication by DOI, then PMID; otherwise create it. One paper, one row."""
+    candidate = Publication(title=title, doi=doi, pmid=pmid, **fields)
+    candidate.clean()  # normalises the DOI before we look it up
+    existing = None
+    if candidate.doi:
+        existing = Publication.objects.filter(doi=candidate.doi).first()
+    if existing is None and candidate.pmid:
+        existing = Publication.objects.filter(pmid=candidate.pmid).first()
+    if existing is not None:
+        return existing
+    candidate.full_clean()
+    candidate.save()
+    return candidate
+
+
+@transaction.atomic
+def publication_link(*, trial: Trial, publication: Publication, role: str) -> TrialPublication:
+    link, _ = TrialPublication.objects.get_or_create(
+        trial=trial, publication=publication, defaults={"role": role}
+    )
+    return link
+
+
+# Workflow. The full review cycle (send back with a comment, history) comes with the curation
+# issue; the rule that matters from day one is enforced here: only reviewers publish or withdraw.
+TRANSITIONS = {
+    # action: (allowed from, to, needs publish permission)
+    "submit": ({Workflow.DRAFT}, Workflow.IN_REVIEW, False),
+    "publish": ({Workflow.IN_REVIEW, Workflow.DRAFT, Workflow.WITHDRAWN}, Workflow.PUBLISHED, True),
+    "send_back": ({Workflow.IN_REVIEW}, Workflow.DRAFT, True),
+    "withdraw": ({Workflow.PUBLISHED}, Workflow.WITHDRAWN, True),
+}
+
+
+PAST_TENSE = {
+    "submit": "submitted for review",
+    "publish": "published",
+    "send_back": "sent back to draft",
+    "withdraw": "withdrawn",
+}
+
+
+class TransitionError(ValidationError):
+    pass
+
+
+@transaction.atomic
+def trial_transition(*, trial: Trial, action: str, user) -> Trial:
+    """Move a trial through the workflow, checking the user's permission on the server."""
+    allowed_from, target, needs_publish = TRANSITIONS[action]
+    if user is not None:
+        if not user.has_perm("trials.change_trial"):
+            raise PermissionDenied("You cannot change trials.")
+        if needs_publish and not user.has_perm(PUBLISH_PERMISSION):
+            raise PermissionDenied("Only reviewers can publish, send back or withdraw trials.")
+    trial = Trial.objects.select_for_update().get(pk=trial.pk)
+    if trial.workflow not in allowed_from:
+        raise TransitionError(
+            f"“{trial}” is {trial.get_workflow_display().lower()}, so it cannot be "
+            f"{PAST_TENSE[action]}."
+        )
+    trial.workflow = target
+    if target == Workflow.PUBLISHED:
+        trial.published_at = timezone.now()
+        trial.reviewed_by = user
+    trial.save(update_fields=["workflow", "published_at", "reviewed_by", "updated_at"])
+    return trial
+
+
+def trial_submit(*, trial: Trial, user) -> Trial:
+    return trial_transition(trial=trial, action="submit", user=user)
+
+
+def trial_publish(*, trial: Trial, user) -> Trial:
+    return trial_transition(trial=trial, action="publish", user=user)
+
+
+def trial_withdraw(*, trial: Trial, user) -> Trial:
+    return trial_transition(trial=trial, action="withdraw", user=user)
+
+
+def trial_send_back(*, trial: Trial, user) -> Trial:
+    return trial_transition(trial=trial, action="send_back", user=user)

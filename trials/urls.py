@@ -1,0 +1,14 @@
+from django.urls import path
+
+from trials.views import public
+
+app_name = "trials"
+
+urlpatterns = [
+    path("", public.HomeView.as_view(), name="home"),
+    path("trials/", public.TrialListView.as_view(), name="trial-list"),
+    path("trials/<str:slug>/", public.TrialDetailView.as_view(), name="trial-detail"),
+    path("conditions/<slug:slug>/", public.ConditionDetailView.as_view(), name="condition-detail"),
+    path("cell-types/<slug:slug>/", public.CellTypeDetailView.as_view(), name="cell-type-detail"),
+    path("routes/<slug:slug>/", public.RouteDetailView.as_view(), name="route-detail"),
+]
