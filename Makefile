@@ -51,6 +51,7 @@ run: venv
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # Runs on SQLite unless DATABASE_URL is set (CI sets it to PostgreSQL for a second pass).
+test: export DJANGO_SECRET_KEY ?= insecure-key-for-tests-only
 test: venv-test
 	$(VENV)/bin/ruff check .
 	$(MANAGE) makemigrations --check --dry-run

@@ -30,8 +30,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it (e.g. `python -c \"import secrets; "
-            "print(secrets.token_urlsafe(50))\"`), or set DJANGO_DEBUG=1 for local development."
+            'DJANGO_SECRET_KEY is not set. Set it (e.g. `python -c "import secrets; '
+            'print(secrets.token_urlsafe(50))"`), or set DJANGO_DEBUG=1 for local development.'
         )
     # Only ever used with DEBUG on, on a developer's machine.
     SECRET_KEY = "django-insecure-local-development-only"
@@ -87,9 +87,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 # SQLite file in the project folder unless DATABASE_URL says otherwise
 # (postgres://user:pass@host:5432/name in production and in CI's second pass).
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE") or "60"),
         conn_health_checks=True,
     )
 }

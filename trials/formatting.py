@@ -36,11 +36,10 @@ def dose(dose_min: int | None, dose_max: int | None, unit: str) -> str:
     if dose_min is None and dose_max is None:
         return ""
     unit_label = DoseUnit(unit).label if unit else ""
-    low, high = dose_min if dose_min is not None else dose_max, dose_max
-    if high is None or low == high:
-        amount = cell_count(low)
-    elif dose_min is None:
-        amount = f"up to {cell_count(high)}"
+    if dose_min is None:
+        amount = f"up to {cell_count(dose_max)}"
+    elif dose_max is None or dose_min == dose_max:
+        amount = cell_count(dose_min)
     else:
-        amount = f"{cell_count(low)} – {cell_count(high)}"
+        amount = f"{cell_count(dose_min)} – {cell_count(dose_max)}"
     return f"{amount} {unit_label}".strip()

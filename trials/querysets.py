@@ -72,9 +72,7 @@ class TrialQuerySet(models.QuerySet):
 
         through = Intervention.routes.through
         return self.filter(
-            Exists(
-                through.objects.filter(intervention__trial_id=OuterRef("pk"), route_id__in=ids)
-            )
+            Exists(through.objects.filter(intervention__trial_id=OuterRef("pk"), route_id__in=ids))
         )
 
     def with_phases(self, codes):

@@ -134,7 +134,9 @@ def source_add(*, trial: Trial, title: str, url: str, **fields) -> Source:
 
 
 @transaction.atomic
-def publication_get_or_create(*, title: str, doi: str = "", pmid: str = "", **fields) -> Publication:
+def publication_get_or_create(
+    *, title: str, doi: str = "", pmid: str = "", **fields
+) -> Publication:
     """Find a publication by DOI, then PMID; otherwise create it. One paper, one row."""
     candidate = Publication(title=title, doi=doi, pmid=pmid, **fields)
     candidate.clean()  # normalises the DOI before we look it up
@@ -143,6 +145,16 @@ def publication_get_or_create(*, title: str, doi: str = "", pmid: str = "", **fi
         existing = Publication.objects.filter(doi=candidate.doi).first()
     if existing is None and candidate.pmid:
         existing = Publication.objects.filter(pmid=candidate.pmid).first()
+    if existing is None and not (candidate.doi or candidate.pmid):
+        # No identifier (e.g. a paper whose DOI is not verified yet): same title, journal, year.
+        existing = Publication.objects.filter(
+            title=candidate.title,
+            journal=candidate.journal,
+            year=candidate.year,
+            authors=candidate.authors,
+            doi="",
+            pmid="",
+        ).first()
     if existing is not None:
         return existing
     candidate.full_clean()

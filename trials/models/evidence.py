@@ -10,8 +10,17 @@ from trials.models.choices import PublicationRole, SourceKind, in_choices
 class Publication(models.Model):
     """A paper, preprint or review. One publication may cover several trials."""
 
-    title = models.CharField(max_length=500)
+    title = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Leave empty rather than guess when no source gives it.",
+    )
     authors = models.TextField(blank=True, help_text="One author per line, 'Family, Given'.")
+    et_al = models.BooleanField(
+        "author list incomplete",
+        default=False,
+        help_text="Tick when only the first author(s) are known: shown as 'et al.'.",
+    )
     journal = models.CharField(max_length=250, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     volume = models.CharField(max_length=20, blank=True)
@@ -70,10 +79,9 @@ class Publication(models.Model):
         ]
 
     def __str__(self):
-        bits = [self.title]
-        if self.journal or self.year:
-            bits.append(f"({', '.join(str(b) for b in (self.journal, self.year) if b)})")
-        return " ".join(bits)
+        where = ", ".join(str(bit) for bit in (self.journal, self.year) if bit)
+        label = self.title or self.short_authors or self.doi or "Untitled publication"
+        return f"{label} ({where})" if where else label
 
     def clean(self):
         # DOIs are case-insensitive and often pasted as URLs; store the bare, lower-case form.
@@ -107,7 +115,7 @@ class Publication(models.Model):
         if not names:
             return ""
         first = names[0].split(",")[0]
-        return f"{first} et al." if len(names) > 1 else first
+        return f"{first} et al." if len(names) > 1 or self.et_al else first
 
 
 class TrialPublication(models.Model):

@@ -282,8 +282,10 @@ class Trial(models.Model):
     @property
     def enrollment(self) -> int | None:
         """The best single number for 'how many people': actual when known, else target."""
-        return self.actual_enrollment if self.actual_enrollment is not None else (
-            self.target_enrollment
+        return (
+            self.actual_enrollment
+            if self.actual_enrollment is not None
+            else (self.target_enrollment)
         )
 
 
@@ -371,7 +373,10 @@ class Intervention(models.Model):
         help_text="Empty for placebo arms, or when the source does not say.",
     )
     origin = models.CharField(
-        "cell origin", max_length=12, choices=Origin, blank=True,
+        "cell origin",
+        max_length=12,
+        choices=Origin,
+        blank=True,
         help_text="Autologous: the patient's own cells. Allogeneic: from a donor.",
     )
     tissue_source = models.CharField(max_length=20, choices=TissueSource, blank=True)
@@ -427,8 +432,7 @@ class Intervention(models.Model):
                 violation_error_message="The highest dose cannot be below the lowest dose.",
             ),
             FieldCheckConstraint(
-                condition=(Q(dose_min__isnull=True) & Q(dose_max__isnull=True))
-                | ~Q(dose_unit=""),
+                condition=(Q(dose_min__isnull=True) & Q(dose_max__isnull=True)) | ~Q(dose_unit=""),
                 name="%(app_label)s_%(class)s_dose_has_unit",
                 error_field="dose_unit",
                 violation_error_message="A dose needs a unit (cells, or cells per kg).",
@@ -450,7 +454,9 @@ class Outcome(models.Model):
     time_frame = models.CharField(max_length=300, blank=True, help_text="E.g. '12 months'.")
     result = models.TextField(blank=True, help_text="What was found, for completed trials.")
     primary_endpoint_met = models.CharField(
-        max_length=12, choices=EndpointMet, blank=True,
+        max_length=12,
+        choices=EndpointMet,
+        blank=True,
         help_text="For primary outcomes with results: was the endpoint met?",
     )
     position = models.PositiveSmallIntegerField(default=0)

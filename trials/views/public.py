@@ -1,12 +1,13 @@
 """Public pages. Thin: querysets come from `TrialQuerySet`, filtering from `TrialFilter`."""
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from trials.filters import TrialFilter
-from trials.models import CellType, Condition, RegistryId, Route, Trial
+from trials.models import CellType, Condition, Route, Trial
 
 
 class TrialListView(FilterView):
@@ -33,17 +34,15 @@ class TrialDetailView(DetailView):
         return Trial.objects.published().for_detail()
 
     def get(self, request, *args, **kwargs):
-        # /trials/NCT03282760/ (any registry id) is a stable alias for the trial's page.
-        slug = kwargs["slug"]
-        if not Trial.objects.published().filter(slug=slug).exists():
-            match = (
-                RegistryId.objects.filter(identifier__iexact=slug, trial__in=Trial.objects.published())
-                .select_related("trial")
-                .first()
-            )
-            if match is not None:
-                return redirect(match.trial, permanent=False)
-        return super().get(request, *args, **kwargs)
+        try:
+            self.object = self.get_object()
+        except Http404:
+            # /trials/NCT03282760/ (any registry id) is a stable alias for the trial's page.
+            trial = Trial.objects.published().with_registry_id(kwargs["slug"]).first()
+            if trial is None:
+                raise
+            return redirect(trial)
+        return self.render_to_response(self.get_context_data(object=self.object))
 
 
 def _published_trial_ids_by_term(through, term_field: str) -> dict[int, set[int]]:

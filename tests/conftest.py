@@ -1,0 +1,66 @@
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; pytest-django's live_server and
+# ORM calls from such tests are safe here (one thread per test).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Production uses WhiteNoise's manifest storage, which needs `collectstatic` first; tests
+    # render templates without it (a separate test checks collectstatic works).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def _staff(django_user_model, username, group_name=None, **extra):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username=username, password="pw-for-tests", is_staff=True, **extra
+    )
+    if group_name:
+        user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def curator(django_user_model):
+    from accounts.roles import CURATORS
+
+    return _staff(django_user_model, "cora-curator", CURATORS)
+
+
+@pytest.fixture
+def reviewer(django_user_model):
+    from accounts.roles import REVIEWERS
+
+    return _staff(django_user_model, "rex-reviewer", REVIEWERS)
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return _staff(django_user_model, "sue-super", is_superuser=True)
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    client.force_login(superuser)
+    return client

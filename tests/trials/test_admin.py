@@ -1,0 +1,251 @@
+"""The curators' admin: every page answers, bad values give field errors, roles are enforced."""
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import TrialFactory, full_trial
+from trials.models import Intervention, RegistryId, Trial, Workflow
+
+pytestmark = pytest.mark.django_db
+
+TRIAL_MODELS = [m for m in admin.site._registry if m._meta.app_label == "trials"]
+
+
+def admin_urls(model, obj):
+    info = (model._meta.app_label, model._meta.model_name)
+    return [
+        reverse("admin:{}_{}_changelist".format(*info)),
+        reverse("admin:{}_{}_add".format(*info)),
+        reverse("admin:{}_{}_change".format(*info), args=[obj.pk]),
+    ]
+
+
+def any_instance(model):
+    full_trial(1)
+    return model.objects.first()
+
+
+@pytest.mark.parametrize("model", TRIAL_MODELS, ids=lambda m: m.__name__)
+def test_curator_can_open_every_trials_admin_page(curator_client, model):
+    for url in admin_urls(model, any_instance(model)):
+        assert curator_client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m.__name__)
+def test_superuser_can_open_every_admin_page(superuser_client, superuser, model):
+    obj = superuser if model._meta.model_name == "user" else None
+    obj = obj or (model.objects.first() if model.objects.exists() else any_instance(model))
+    for url in admin_urls(model, obj):
+        assert superuser_client.get(url).status_code == 200, url
+
+
+def test_admin_search_finds_trials_by_registry_id(curator_client):
+    target = full_trial(5, acronym="FINDME")
+    full_trial(6)
+    response = curator_client.get("/admin/trials/trial/?q=2020-000005-11")
+    assert list(response.context["cl"].result_list) == [target]
+    response = curator_client.get("/admin/trials/trial/?q=findme")
+    assert list(response.context["cl"].result_list) == [target]
+
+
+def test_trial_changelist_query_count_does_not_grow(curator_client):
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert curator_client.get("/admin/trials/trial/").status_code == 200
+        return len(ctx.captured_queries)
+
+    for n in range(3):
+        full_trial(n)
+    few = count_queries()
+    for n in range(3, 30):
+        full_trial(n)
+    assert count_queries() == few
+
+
+# --- Saving through the change form -------------------------------------------------------
+
+INLINE_PREFIXES = [
+    "registry_ids",
+    "interventions",
+    "outcomes",
+    "sites",
+    "sources",
+    "trialpublication_set",
+]
+
+
+def trial_form_data(**overrides):
+    data = {
+        "title": "Synthetic admin trial",
+        "acronym": "ADM",
+        "slug": "adm",
+        "listing_type": "trial",
+        "pay_to_participate": "unknown",
+        "conditions": [],
+        "phase": "PHASE1",
+        "status": "COMPLETED",
+        "start_date_precision": "day",
+        "primary_completion_date_precision": "day",
+        "completion_date_precision": "day",
+    }
+    for prefix in INLINE_PREFIXES:
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data.update(overrides)
+    return data
+
+
+def with_registry_id(data, registry, identifier):
+    return {
+        **data,
+        "registry_ids-TOTAL_FORMS": "1",
+        "registry_ids-0-registry": registry,
+        "registry_ids-0-identifier": identifier,
+    }
+
+
+def with_arm(data, **arm):
+    fields = {"label": "Arm A", "role": "experimental", "position": "0", **arm}
+    return {
+        **data,
+        "interventions-TOTAL_FORMS": "1",
+        **{f"interventions-0-{key}": value for key, value in fields.items()},
+    }
+
+
+@pytest.fixture
+def ms_condition_id():
+    from trials.models import Condition
+
+    return str(Condition.objects.get(slug="spms").pk)
+
+
+def test_curator_adds_a_trial_with_parts_as_a_draft(curator_client, curator, ms_condition_id):
+    data = with_registry_id(trial_form_data(conditions=[ms_condition_id]), "nct", "nct03282760")
+    data = with_arm(data, dose_min="5000000", dose_max="24000000", dose_unit="cells")
+    response = curator_client.post("/admin/trials/trial/add/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    trial = Trial.objects.get(slug="adm")
+    assert trial.workflow == Workflow.DRAFT
+    assert trial.created_by == curator
+    assert trial.registry_ids.get().identifier == "NCT03282760"
+    assert trial.interventions.get().dose_max == 24_000_000
+
+
+def inline_errors(response, prefix):
+    for formset in response.context["inline_admin_formsets"]:
+        if formset.formset.prefix == prefix:
+            return formset.formset.errors
+    raise AssertionError(prefix)
+
+
+def test_malformed_nct_id_is_a_field_error_and_nothing_is_saved(curator_client, ms_condition_id):
+    data = with_registry_id(trial_form_data(conditions=[ms_condition_id]), "nct", "NCT123")
+    response = curator_client.post("/admin/trials/trial/add/", data)
+    assert response.status_code == 200
+    assert inline_errors(response, "registry_ids") == [
+        {
+            "identifier": [
+                "A ClinicalTrials.gov id looks like NCT followed by 8 digits, e.g. NCT03282760."
+            ]
+        }
+    ]
+    assert not Trial.objects.exists()
+    assert not RegistryId.objects.exists()
+
+
+def test_negative_sample_size_is_a_field_error(curator_client, ms_condition_id):
+    data = trial_form_data(conditions=[ms_condition_id], target_enrollment="-3")
+    response = curator_client.post("/admin/trials/trial/add/", data)
+    assert response.status_code == 200
+    assert "target_enrollment" in response.context["adminform"].form.errors
+    assert not Trial.objects.exists()
+
+
+def test_dose_min_above_max_is_a_field_error(curator_client, ms_condition_id):
+    data = with_arm(
+        trial_form_data(conditions=[ms_condition_id]),
+        dose_min="10",
+        dose_max="5",
+        dose_unit="cells",
+    )
+    response = curator_client.post("/admin/trials/trial/add/", data)
+    assert response.status_code == 200
+    assert inline_errors(response, "interventions") == [
+        {"dose_max": ["The highest dose cannot be below the lowest dose."]}
+    ]
+    assert not Trial.objects.exists()
+    assert not Intervention.objects.exists()
+
+
+def test_completion_before_start_is_a_field_error(curator_client, ms_condition_id):
+    data = trial_form_data(
+        conditions=[ms_condition_id], start_date="2020-05-01", completion_date="2019-01-01"
+    )
+    response = curator_client.post("/admin/trials/trial/add/", data)
+    assert response.context["adminform"].form.errors["completion_date"] == [
+        "Completion date cannot be before the start date."
+    ]
+    assert not Trial.objects.exists()
+
+
+# --- Roles ---------------------------------------------------------------------------------
+
+
+def test_curator_cannot_publish_with_a_crafted_change_form(curator_client, ms_condition_id):
+    trial = TrialFactory(workflow=Workflow.DRAFT, slug="adm")
+    data = trial_form_data(conditions=[ms_condition_id], workflow="published", title="Edited")
+    response = curator_client.post(f"/admin/trials/trial/{trial.pk}/change/", data)
+    assert response.status_code == 302
+    trial.refresh_from_db()
+    assert trial.title == "Edited"
+    assert trial.workflow == Workflow.DRAFT
+
+
+def test_curator_cannot_publish_with_the_bulk_action(curator_client):
+    trial = TrialFactory(workflow=Workflow.IN_REVIEW)
+    page = curator_client.get("/admin/trials/trial/")
+    assert "publish" not in dict(page.context["action_form"].fields["action"].choices)
+    curator_client.post(
+        "/admin/trials/trial/", {"action": "publish", "_selected_action": [trial.pk]}
+    )
+    trial.refresh_from_db()
+    assert trial.workflow == Workflow.IN_REVIEW
+
+
+def test_curator_submits_and_reviewer_publishes(client, curator, reviewer):
+    trial = TrialFactory(workflow=Workflow.DRAFT)
+    client.force_login(curator)
+    client.post(
+        "/admin/trials/trial/", {"action": "submit_for_review", "_selected_action": [trial.pk]}
+    )
+    trial.refresh_from_db()
+    assert trial.workflow == Workflow.IN_REVIEW
+    assert client.get(trial.get_absolute_url()).status_code == 404
+
+    client.force_login(reviewer)
+    client.post("/admin/trials/trial/", {"action": "publish", "_selected_action": [trial.pk]})
+    trial.refresh_from_db()
+    assert trial.workflow == Workflow.PUBLISHED
+    assert trial.reviewed_by == reviewer
+    assert trial.published_at is not None
+    assert client.get(trial.get_absolute_url()).status_code == 200
+
+    client.post("/admin/trials/trial/", {"action": "withdraw", "_selected_action": [trial.pk]})
+    trial.refresh_from_db()
+    assert trial.workflow == Workflow.WITHDRAWN
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client):
+    response = client.get("/admin/trials/trial/")
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")

@@ -1,0 +1,261 @@
+"""Public pages through their URLs: what the public sees, filters, and query counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import TrialFactory, add_arm, full_trial
+from trials import services
+from trials.models import Workflow
+
+pytestmark = pytest.mark.django_db
+
+
+def listed_titles(response) -> set[str]:
+    return {trial.title for trial in response.context["trials"]}
+
+
+@pytest.fixture
+def catalogue():
+    """A small catalogue whose shape mirrors the real one: MS and ALS, NSC and MSC trials."""
+    spms_nsc = TrialFactory(title="Synthetic SPMS NSC trial", conditions=["spms"])
+    add_arm(spms_nsc, cell_type="fetal-nsc", routes=["intracerebroventricular"])
+    als_ntf = TrialFactory(title="Synthetic ALS MSC-NTF trial", conditions=["als"], phase="PHASE3")
+    add_arm(als_ntf, cell_type="msc-ntf", routes=["intrathecal"])
+    als_wj = TrialFactory(
+        title="Synthetic ALS UC-MSC trial",
+        conditions=["als"],
+        phase="PHASE1_PHASE2",
+        status="RECRUITING",
+    )
+    add_arm(als_wj, cell_type="uc-msc", routes=["intrathecal", "intravenous"])
+    rrms_hsc = TrialFactory(title="Synthetic RRMS HSCT trial", conditions=["rrms"], phase="PHASE2")
+    add_arm(rrms_hsc, cell_type="hsc", routes=["intravenous"])
+    for n, workflow in enumerate((Workflow.DRAFT, Workflow.IN_REVIEW, Workflow.WITHDRAWN)):
+        hidden = TrialFactory(
+            title=f"UNPUBLISHED-MARKER {workflow}", workflow=workflow, conditions=["als"]
+        )
+        add_arm(hidden, cell_type="msc-ntf", routes=["intrathecal"])
+        services.registry_id_add(trial=hidden, registry="nct", identifier=f"NCT9999999{n}")
+    return {"spms_nsc": spms_nsc, "als_ntf": als_ntf, "als_wj": als_wj, "rrms_hsc": rrms_hsc}
+
+
+def test_list_shows_only_published_trials(client, catalogue):
+    response = client.get("/trials/")
+    assert response.status_code == 200
+    assert listed_titles(response) == {t.title for t in catalogue.values()}
+    assert b"UNPUBLISHED-MARKER" not in response.content
+
+
+def test_condition_filter_includes_descendants(client, catalogue):
+    ms = listed_titles(client.get("/trials/?condition=ms"))
+    assert ms == {"Synthetic SPMS NSC trial", "Synthetic RRMS HSCT trial"}
+    progressive = listed_titles(client.get("/trials/?condition=progressive-ms"))
+    assert progressive == {"Synthetic SPMS NSC trial"}
+    als = listed_titles(client.get("/trials/?condition=als"))
+    assert als == {"Synthetic ALS MSC-NTF trial", "Synthetic ALS UC-MSC trial"}
+
+
+def test_cell_type_filter_includes_descendants(client, catalogue):
+    msc = listed_titles(client.get("/trials/?cell_type=msc"))
+    assert msc == {"Synthetic ALS MSC-NTF trial", "Synthetic ALS UC-MSC trial"}
+    nsc = listed_titles(client.get("/trials/?cell_type=nsc"))
+    assert nsc == {"Synthetic SPMS NSC trial"}
+
+
+def test_repeated_parameters_or_within_a_facet_and_across_facets(client, catalogue):
+    either = listed_titles(client.get("/trials/?cell_type=nsc&cell_type=hsc"))
+    assert either == {"Synthetic SPMS NSC trial", "Synthetic RRMS HSCT trial"}
+    both = listed_titles(client.get("/trials/?condition=als&route=intravenous"))
+    assert both == {"Synthetic ALS UC-MSC trial"}
+
+
+def test_phase_filter_matches_combined_phases(client, catalogue):
+    phase2 = listed_titles(client.get("/trials/?phase=PHASE2"))
+    assert phase2 == {"Synthetic ALS UC-MSC trial", "Synthetic RRMS HSCT trial"}
+    assert listed_titles(client.get("/trials/?phase=PHASE3")) == {"Synthetic ALS MSC-NTF trial"}
+
+
+def test_route_and_status_filters(client, catalogue):
+    assert listed_titles(client.get("/trials/?route=intrathecal")) == {
+        "Synthetic ALS MSC-NTF trial",
+        "Synthetic ALS UC-MSC trial",
+    }
+    assert listed_titles(client.get("/trials/?status=RECRUITING")) == {"Synthetic ALS UC-MSC trial"}
+
+
+def test_search_by_title_acronym_and_registry_id(client, catalogue):
+    services.registry_id_add(trial=catalogue["als_ntf"], registry="nct", identifier="NCT03280056")
+    assert listed_titles(client.get("/trials/?q=nct03280056")) == {"Synthetic ALS MSC-NTF trial"}
+    assert listed_titles(client.get("/trials/?q=HSCT")) == {"Synthetic RRMS HSCT trial"}
+    assert listed_titles(client.get("/trials/?q=UNPUBLISHED")) == set()
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("condition=not-a-disease", "There is no condition “not-a-disease”"),
+        ("phase=PHASE9", "PHASE9 is not one of the available choices"),
+        ("cell_type=<script>", "There is no cell type “&lt;script&gt;”"),
+    ],
+)
+def test_bad_filter_values_give_a_visible_message_not_an_error(client, catalogue, query, message):
+    response = client.get(f"/trials/?{query}")
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert b"<script>" not in response.content
+
+
+def test_unknown_parameters_are_ignored(client, catalogue):
+    response = client.get("/trials/?utm_source=newsletter&page_size=abc")
+    assert response.status_code == 200
+    assert len(listed_titles(response)) == 4
+
+
+def test_pagination_keeps_filters(client):
+    for _ in range(3):
+        TrialFactory(conditions=["als"])
+    response = client.get("/trials/?condition=als&page_size=2")
+    assert 'href="?condition=als&amp;page_size=2&amp;page=2"' in response.content.decode()
+
+
+def test_list_query_count_does_not_grow_with_rows(client, django_assert_num_queries):
+    def count_queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    for n in range(3):
+        full_trial(n)
+    few = count_queries("/trials/?condition=ms&cell_type=msc&page_size=100")
+    for n in range(3, 30):
+        full_trial(n)
+    many = count_queries("/trials/?condition=ms&cell_type=msc&page_size=100")
+    assert few == many
+    # 2 to validate the slugs, 2 trees for descendants, count, 3 choice lists for the form
+    # (condition, cell type, route), page, 4 prefetches (conditions, ids, arms, routes) = 13.
+    with django_assert_num_queries(13):
+        client.get("/trials/?condition=ms&cell_type=msc&page_size=100")
+
+
+def test_detail_shows_the_whole_record(client):
+    trial = full_trial(1, acronym="SYN", summary="Plain summary for patients.")
+    response = client.get(trial.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in [
+        "Plain summary for patients.",
+        "Bone-marrow MSC",
+        "Intracerebroventricular (ICV)",
+        "NCT90000001",
+        "https://clinicaltrials.gov/study/NCT90000001",
+        "doi:10.5555/synthetic.1",
+        "Synthetic source",
+        "Milan",
+        "Synthetic sponsor 1",
+        "Adverse events",
+    ]:
+        assert text in html, text
+
+
+def test_detail_query_count_does_not_grow_with_parts(client):
+    def count_queries(trial):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(trial.get_absolute_url()).status_code == 200
+        return len(ctx.captured_queries)
+
+    small = full_trial(1)
+    big = full_trial(2)
+    for i in range(10):
+        add_arm(big, cell_type="uc-msc", routes=["intravenous", "intrathecal"], label=f"Extra {i}")
+        services.outcome_add(trial=big, measure=f"Extra outcome {i}")
+        services.site_add(trial=big, country="PL", city=f"City {i}")
+        services.source_add(trial=big, title=f"Source {i}", url=f"https://example.org/{i}")
+    assert count_queries(small) == count_queries(big)
+
+
+def test_unpublished_trials_have_no_public_page(client):
+    for n, workflow in enumerate((Workflow.DRAFT, Workflow.IN_REVIEW, Workflow.WITHDRAWN)):
+        trial = TrialFactory(workflow=workflow)
+        services.registry_id_add(trial=trial, registry="nct", identifier=f"NCT1111111{n}")
+        assert client.get(trial.get_absolute_url()).status_code == 404
+        assert client.get(f"/trials/NCT1111111{n}/").status_code == 404
+
+
+def test_registry_id_url_redirects_to_the_trial(client):
+    trial = full_trial(7)
+    response = client.get("/trials/NCT90000007/")
+    assert response.status_code == 302
+    assert response.url == trial.get_absolute_url()
+    assert client.get("/trials/nct90000007/").url == trial.get_absolute_url()
+    assert client.get("/trials/2020-000007-11/").url == trial.get_absolute_url()
+    assert client.get("/trials/NCT00000000/").status_code == 404
+
+
+def test_clinic_offering_carries_a_warning(client):
+    clinic = TrialFactory(listing_type="clinic", phase="", status="", title="Synthetic clinic")
+    response = client.get(clinic.get_absolute_url())
+    assert "this is a commercial clinic offering, not a clinical trial" in response.content.decode()
+    listing = client.get("/trials/").content.decode()
+    assert "Commercial clinic offering, not a trial" in listing
+
+
+def test_home_links_into_the_list_by_disease_and_cell_type(client, catalogue):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'href="/trials/?condition=als"' in html
+    assert 'href="/trials/?cell_type=msc"' in html
+    # Counts include descendants and never drafts: 2 published ALS trials, 3 hidden ones.
+    conditions = {node["term"].slug: node["count"] for node in response.context["conditions"]}
+    assert conditions == {"ms": 2, "als": 2}
+    assert "UNPUBLISHED-MARKER" not in html
+
+
+def test_home_query_count_does_not_grow_with_rows(client):
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/").status_code == 200
+        return len(ctx.captured_queries)
+
+    full_trial(1)
+    few = count_queries()
+    for n in range(2, 20):
+        full_trial(n)
+    assert count_queries() == few
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("/conditions/ms/", "Synthetic SPMS NSC trial"),
+        ("/cell-types/msc/", "Synthetic ALS MSC-NTF trial"),
+        ("/routes/intrathecal/", "Synthetic ALS UC-MSC trial"),
+    ],
+)
+def test_browse_pages_list_their_trials(client, catalogue, url, expected):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert expected in html
+    assert "UNPUBLISHED-MARKER" not in html
+
+
+def test_browse_page_query_count_does_not_grow_with_rows(client):
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/conditions/ms/").status_code == 200
+        return len(ctx.captured_queries)
+
+    full_trial(1)
+    few = count_queries()
+    for n in range(2, 20):
+        full_trial(n)
+    assert count_queries() == few
+
+
+@pytest.mark.parametrize(
+    "url", ["/conditions/nope/", "/cell-types/nope/", "/routes/nope/", "/trials/nope/"]
+)
+def test_unknown_pages_are_404(client, url):
+    assert client.get(url).status_code == 404
