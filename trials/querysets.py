@@ -46,7 +46,7 @@ class TrialQuerySet(models.QuerySet):
             Prefetch(
                 "trialpublication_set",
                 queryset=TrialPublication.objects.select_related("publication").order_by(
-                    "role", "-publication__year", "id"
+                    "-publication__year", "role", "id"
                 ),
                 to_attr="publication_links",
             ),

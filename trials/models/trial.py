@@ -279,6 +279,46 @@ class Trial(models.Model):
     def completion_display(self) -> str:
         return formatting.partial_date(self.completion_date, self.completion_date_precision)
 
+    # The summaries below read the prefetched arms (see TrialQuerySet.for_list / for_detail),
+    # so a page shows them without a query per trial.
+    @property
+    def cell_summaries(self) -> list[str]:
+        """'Bone-marrow MSC (autologous)', once per distinct cell type and origin."""
+        labels: list[str] = []
+        for arm in self.interventions.all():
+            if arm.cell_type is None:
+                continue
+            known_origin = arm.origin in (Origin.AUTOLOGOUS, Origin.ALLOGENEIC)
+            label = f"{arm.cell_type.name} ({arm.origin})" if known_origin else arm.cell_type.name
+            if label not in labels:
+                labels.append(label)
+        return labels
+
+    @property
+    def cell_descriptions(self) -> list[tuple]:
+        """(cell type, origin label, tissue label) once per distinct combination."""
+        seen: list[tuple] = []
+        for arm in self.interventions.all():
+            if arm.cell_type is None:
+                continue
+            item = (
+                arm.cell_type,
+                arm.get_origin_display() if arm.origin else "",
+                arm.get_tissue_source_display() if arm.tissue_source else "",
+            )
+            if item not in seen:
+                seen.append(item)
+        return seen
+
+    @property
+    def route_list(self) -> list:
+        """Every route used by any arm, once each."""
+        routes: dict[int, object] = {}
+        for arm in self.interventions.all():
+            for route in arm.routes.all():
+                routes.setdefault(route.pk, route)
+        return list(routes.values())
+
     @property
     def enrollment(self) -> int | None:
         """The best single number for 'how many people': actual when known, else target."""
@@ -314,7 +354,13 @@ class RegistryId(models.Model):
     )
 
     class Meta:
-        ordering = ["registry", "identifier", "id"]
+        # ClinicalTrials.gov first: it is the id most people search for.
+        ordering = [
+            models.Case(models.When(registry=Registry.NCT, then=0), default=1),
+            "registry",
+            "identifier",
+            "id",
+        ]
         verbose_name = "registry id"
         constraints = [
             models.CheckConstraint(
