@@ -51,7 +51,5 @@ def full_trial(n: int = 0, **fields) -> Trial:
     )
     services.publication_link(trial=trial, publication=publication, role="primary_results")
     sponsor = services.organisation_get_or_create(name=f"Synthetic sponsor {n}")
-    trial.sponsor = sponsor
-    trial.save()
     trial.collaborators.add(services.organisation_get_or_create(name="Synthetic collaborator"))
-    return trial
+    return services.trial_update(trial=trial, sponsor=sponsor)

@@ -192,6 +192,11 @@ class TrialAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Inlines (ids, arms, routes) are saved only now; index what a search should find.
+        services.trials_refresh_search(trial_ids=[form.instance.pk])
+
     # Workflow actions: each calls the service, which re-checks the permission.
     def has_publish_permission(self, request):
         return request.user.has_perm(services.PUBLISH_PERMISSION)

@@ -1,75 +1,340 @@
-"""The one FilterSet: the public list, browse pages (and later the exports) all filter with it.
+"""The one FilterSet: the public list, facets, browse pages and exports all filter with it.
 
 Parameters follow the URL contract in PRODUCT.md. Multi-valued parameters repeat
 (`condition=ms&condition=als`) and are ORed within a facet, ANDed across facets. Hierarchical
 vocabularies include descendants (`condition=ms` matches SPMS trials).
+
+Bad values never reach the queryset: `clean_params` drops each bad value with a message that
+names it, and the rest of the query still applies. The list shows the messages; exports answer
+400 with them.
 """
 
+import datetime
+import re
+from dataclasses import dataclass, field
+
 import django_filters
-from django import forms
-from django.db.models import Q
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django_countries import countries
 
-from trials.models import CellType, Condition, Phase, RegistryId, Route, Status, Trial
+from trials.models import (
+    CellType,
+    Condition,
+    Intervention,
+    ListingType,
+    Origin,
+    Phase,
+    Route,
+    Site,
+    Status,
+    Trial,
+)
+
+MAX_QUERY_LENGTH = 200
 
 
-def _slug_filter(model, label, method):
-    return django_filters.ModelMultipleChoiceFilter(
-        label=label,
-        queryset=model.objects.all(),
-        to_field_name="slug",
-        method=method,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "invalid_choice": f"There is no {label.lower()} “%(value)s” in the tracker.",
-        },
-    )
+class Vocabulary:
+    """Every term of the three vocabularies, loaded once per request (three small queries).
+
+    The filters validate slugs against it, expand parents to descendants with it, and the
+    facets list their options from it, so none of them queries the vocabularies again.
+    """
+
+    def __init__(self):
+        self.terms = {
+            "condition": list(Condition.objects.all()),
+            "cell_type": list(CellType.objects.all()),
+            "route": list(Route.objects.all()),
+        }
+
+    def by_slug(self, kind: str) -> dict:
+        return {term.slug: term for term in self.terms[kind]}
+
+    def descendant_ids(self, kind: str, slugs) -> list[int]:
+        children: dict[int | None, list[int]] = {}
+        for term in self.terms[kind]:
+            children.setdefault(getattr(term, "parent_id", None), []).append(term.pk)
+        wanted = set(slugs)
+        stack = [term.pk for term in self.terms[kind] if term.slug in wanted]
+        found: set[int] = set()
+        while stack:
+            term_id = stack.pop()
+            if term_id not in found:
+                found.add(term_id)
+                stack.extend(children.get(term_id, []))
+        return sorted(found)
+
+    def tree(self, kind: str) -> list[tuple]:
+        """(term, depth) in display order: each parent followed by its children, by name."""
+        terms = self.terms[kind]
+        children: dict[int | None, list] = {}
+        for term in terms:
+            children.setdefault(getattr(term, "parent_id", None), []).append(term)
+        ordered: list[tuple] = []
+
+        def walk(parent_id, depth):
+            for term in sorted(children.get(parent_id, []), key=lambda t: t.name.lower()):
+                ordered.append((term, depth))
+                walk(term.pk, depth + 1)
+
+        walk(None, 0)
+        return ordered
+
+
+ORIGIN_CHOICES = [(o.value, o.label) for o in Origin]
+HAS_RESULTS_CHOICES = [("yes", "Results available"), ("no", "No results yet")]
+SORT_CHOICES = [
+    ("relevance", "Best match"),
+    ("updated", "Recently updated"),
+    ("start", "Start date (newest first)"),
+    ("enrollment", "Number of participants (largest first)"),
+    ("phase", "Phase (latest first)"),
+]
+
+RANGES = {
+    # parameter: (label, lowest, highest)
+    "enrollment_min": ("Participants from", 0, 1_000_000),
+    "enrollment_max": ("Participants up to", 0, 1_000_000),
+    "follow_up_min": ("Follow-up from (months)", 0, 1200),
+    "follow_up_max": ("Follow-up up to (months)", 0, 1200),
+    "start_year_min": ("Started from year", 1950, 2100),
+    "start_year_max": ("Started up to year", 1950, 2100),
+}
+
+LABELS = {
+    "condition": "Condition",
+    "cell_type": "Cell type",
+    "route": "Route",
+    "phase": "Phase",
+    "status": "Status",
+    "origin": "Cell origin",
+    "listing": "Listing type",
+    "country": "Country",
+    "has_results": "Results",
+    "q": "Search",
+    "sort": "Sort",
+    "page_size": "Results per page",
+}
+
+
+@dataclass
+class CleanParams:
+    data: QueryDict
+    problems: list[str] = field(default_factory=list)
+
+
+def _choice_values(vocabulary: Vocabulary) -> dict[str, dict[str, str]]:
+    return {
+        "condition": {t.slug: t.name for t in vocabulary.terms["condition"]},
+        "cell_type": {t.slug: t.name for t in vocabulary.terms["cell_type"]},
+        "route": {t.slug: t.name for t in vocabulary.terms["route"]},
+        "phase": dict(Phase.choices),
+        "status": dict(Status.choices),
+        "origin": dict(ORIGIN_CHOICES),
+        "listing": dict(ListingType.choices),
+        "country": dict(countries),
+    }
+
+
+def clean_params(params: QueryDict, vocabulary: Vocabulary) -> CleanParams:
+    """Keep the good values of the URL contract's parameters; name every bad one."""
+    clean = QueryDict(mutable=True)
+    problems: list[str] = []
+    for name, allowed in _choice_values(vocabulary).items():
+        for value in params.getlist(name):
+            value = value.strip()
+            if name in ("phase", "status", "country"):
+                value = value.upper()
+            if not value:
+                continue
+            if value in allowed:
+                if value not in clean.getlist(name):
+                    clean.appendlist(name, value)
+            else:
+                problems.append(f"{LABELS[name]}: there is no “{value[:60]}” in the tracker.")
+    for name, (label, lowest, highest) in RANGES.items():
+        value = params.get(name, "").strip()
+        if not value:
+            continue
+        if re.fullmatch(r"\d{1,9}", value) and lowest <= int(value) <= highest:
+            clean[name] = str(int(value))
+        else:
+            problems.append(
+                f"{label}: “{value[:60]}” is not a whole number from {lowest} to {highest}."
+            )
+    for low, high in (
+        ("enrollment_min", "enrollment_max"),
+        ("follow_up_min", "follow_up_max"),
+        ("start_year_min", "start_year_max"),
+    ):
+        if low in clean and high in clean and int(clean[low]) > int(clean[high]):
+            problems.append(f"{RANGES[low][0]} is above “{RANGES[high][0].lower()}”: swapped them.")
+            clean[low], clean[high] = clean[high], clean[low]
+    has_results = params.get("has_results", "").strip().lower()
+    if has_results in ("yes", "no"):
+        clean["has_results"] = has_results
+    elif has_results:
+        problems.append(f"Results: use “yes” or “no”, not “{has_results[:60]}”.")
+    query = params.get("q", "").strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        problems.append(f"Search: only the first {MAX_QUERY_LENGTH} characters were used.")
+        query = query[:MAX_QUERY_LENGTH]
+    if query:
+        clean["q"] = query
+    sort = params.get("sort", "").strip()
+    if sort in dict(SORT_CHOICES):
+        clean["sort"] = sort
+    elif sort:
+        problems.append(f"Sort: “{sort[:60]}” is not a way to sort; showing the default order.")
+    return CleanParams(data=clean, problems=problems)
+
+
+def _multiple(name):
+    return django_filters.MultipleChoiceFilter(label=LABELS[name], method=f"filter_{name}")
 
 
 class TrialFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="filter_q")
-    condition = _slug_filter(Condition, "Condition", "filter_condition")
-    cell_type = _slug_filter(CellType, "Cell type", "filter_cell_type")
-    route = _slug_filter(Route, "Route", "filter_route")
-    phase = django_filters.MultipleChoiceFilter(
-        label="Phase",
-        choices=Phase.choices,
-        method="filter_phase",
-        widget=forms.CheckboxSelectMultiple,
+    condition = _multiple("condition")
+    cell_type = _multiple("cell_type")
+    route = _multiple("route")
+    phase = _multiple("phase")
+    status = _multiple("status")
+    origin = _multiple("origin")
+    listing = _multiple("listing")
+    country = _multiple("country")
+    has_results = django_filters.ChoiceFilter(
+        label="Results", choices=HAS_RESULTS_CHOICES, method="filter_has_results"
     )
-    status = django_filters.MultipleChoiceFilter(
-        label="Status",
-        field_name="status",
-        choices=Status.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    enrollment_min = django_filters.NumberFilter(method="filter_enrollment_min")
+    enrollment_max = django_filters.NumberFilter(method="filter_enrollment_max")
+    follow_up_min = django_filters.NumberFilter(field_name="follow_up_months", lookup_expr="gte")
+    follow_up_max = django_filters.NumberFilter(field_name="follow_up_months", lookup_expr="lte")
+    start_year_min = django_filters.NumberFilter(method="filter_start_year_min")
+    start_year_max = django_filters.NumberFilter(method="filter_start_year_max")
 
     class Meta:
         model = Trial
-        fields = ["q", "condition", "cell_type", "route", "phase", "status"]
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, vocabulary: Vocabulary | None = None, **kw):
+        self.vocabulary = vocabulary or Vocabulary()
+        cleaned = clean_params(data if data is not None else QueryDict(), self.vocabulary)
+        self.problems = cleaned.problems
+        self.params = cleaned.data
+        super().__init__(cleaned.data, queryset, **kw)
+        for name, allowed in _choice_values(self.vocabulary).items():
+            self.filters[name].extra["choices"] = list(allowed.items())
+
+    # -- the result set -------------------------------------------------------------------
+
+    def filter_queryset(self, queryset, *, skip: str | None = None):
+        """Apply every active filter, except `skip` (used by the facets: a facet's counts are
+        computed given all the *other* filters)."""
+        if not self.form.is_valid():  # cannot happen after clean_params; never 500
+            return queryset.none()
+        for name, value in self.form.cleaned_data.items():
+            if name != skip:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @property
+    def qs(self):
+        if not hasattr(self, "_qs"):
+            self._qs = self.sort(self.filter_queryset(self.queryset.all()))
+        return self._qs
+
+    @property
+    def sort_key(self) -> str:
+        default = "relevance" if self.params.get("q") else "updated"
+        key = self.params.get("sort", default)
+        return default if key == "relevance" and not self.params.get("q") else key
+
+    def sort(self, queryset):
+        key = self.sort_key
+        if key == "relevance":
+            if connection.vendor == "postgresql":
+                query = SearchQuery(self.params["q"], search_type="websearch", config="english")
+                return queryset.annotate(rank=SearchRank(F("search_vector"), query)).order_by(
+                    "-rank", "-updated_at", "-id"
+                )
+            return queryset.order_by("-updated_at", "-id")
+        if key == "start":
+            return queryset.order_by(F("start_date").desc(nulls_last=True), "-id")
+        if key == "enrollment":
+            return queryset.annotate(
+                enrollment_n=Coalesce("actual_enrollment", "target_enrollment")
+            ).order_by(F("enrollment_n").desc(nulls_last=True), "-id")
+        if key == "phase":
+            rank = Case(
+                *(When(phase=code, then=Value(i)) for i, code in enumerate(Phase.values)),
+                default=Value(-1),
+                output_field=IntegerField(),
+            )
+            return queryset.annotate(phase_rank=rank).order_by("-phase_rank", "-id")
+        return queryset.order_by("-updated_at", "-id")
+
+    # -- the filters ----------------------------------------------------------------------
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        registry_match = RegistryId.objects.filter(identifier__iexact=value).values("trial_id")
-        return queryset.filter(
-            Q(title__icontains=value) | Q(acronym__icontains=value) | Q(pk__in=registry_match)
-        )
+        if connection.vendor == "postgresql":
+            query = SearchQuery(value, search_type="websearch", config="english")
+            return queryset.filter(search_vector=query)
+        # SQLite: every word must appear in the search document (case-insensitive).
+        for word in value.split():
+            queryset = queryset.filter(search_text__icontains=word.strip("\"'"))
+        return queryset
 
     def filter_condition(self, queryset, name, value):
-        if not value:
-            return queryset
-        ids = Condition.objects.with_descendants([term.slug for term in value])
-        return queryset.with_condition_ids(ids)
+        return queryset.with_condition_ids(self.vocabulary.descendant_ids("condition", value))
 
     def filter_cell_type(self, queryset, name, value):
-        if not value:
-            return queryset
-        ids = CellType.objects.with_descendants([term.slug for term in value])
-        return queryset.with_cell_type_ids(ids)
+        return queryset.with_cell_type_ids(self.vocabulary.descendant_ids("cell_type", value))
 
     def filter_route(self, queryset, name, value):
-        return queryset.with_route_ids([term.pk for term in value]) if value else queryset
+        return queryset.with_route_ids(self.vocabulary.descendant_ids("route", value))
 
     def filter_phase(self, queryset, name, value):
-        return queryset.with_phases(value) if value else queryset
+        return queryset.with_phases(value)
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status__in=value)
+
+    def filter_origin(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Intervention.objects.filter(trial_id=OuterRef("pk"), origin__in=value))
+        )
+
+    def filter_listing(self, queryset, name, value):
+        return queryset.filter(listing_type__in=value)
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Site.objects.filter(trial_id=OuterRef("pk"), country__in=value))
+        )
+
+    def filter_has_results(self, queryset, name, value):
+        return queryset.filter(has_results=(value == "yes"))
+
+    # Enrollment means the actual number when known, else the target (see Trial.enrollment).
+    def filter_enrollment_min(self, queryset, name, value):
+        return queryset.filter(
+            Q(actual_enrollment__gte=value)
+            | Q(actual_enrollment__isnull=True, target_enrollment__gte=value)
+        )
+
+    def filter_enrollment_max(self, queryset, name, value):
+        return queryset.filter(
+            Q(actual_enrollment__lte=value)
+            | Q(actual_enrollment__isnull=True, target_enrollment__lte=value)
+        )
+
+    def filter_start_year_min(self, queryset, name, value):
+        return queryset.filter(start_date__gte=datetime.date(int(value), 1, 1))
+
+    def filter_start_year_max(self, queryset, name, value):
+        return queryset.filter(start_date__lte=datetime.date(int(value), 12, 31))

@@ -52,6 +52,29 @@ class TrialQuerySet(models.QuerySet):
             ),
         )
 
+    def for_export(self):
+        """Everything an export row holds, prefetched chunk by chunk."""
+        from trials.models import Intervention, TrialPublication
+
+        return self.prefetch_related(
+            "conditions",
+            "registry_ids",
+            "outcomes",
+            Prefetch(
+                "interventions",
+                queryset=Intervention.objects.select_related("cell_type").prefetch_related(
+                    "routes"
+                ),
+            ),
+            Prefetch(
+                "trialpublication_set",
+                queryset=TrialPublication.objects.select_related("publication").order_by(
+                    "-publication__year", "role", "id"
+                ),
+                to_attr="publication_links",
+            ),
+        )
+
     # Filters over related rows use EXISTS so a trial matching twice is still one row:
     # no DISTINCT over joined trial rows, and the count stays a plain COUNT(*).
     def with_condition_ids(self, ids):

@@ -7,8 +7,10 @@ raises ValidationError (with the field named) and writes nothing.
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -81,6 +83,18 @@ def trial_create(
     trial.save()
     trial.conditions.set(_terms(Condition, conditions))
     trial.collaborators.set(list(collaborators))
+    trials_refresh_search(trial_ids=[trial.pk])
+    return trial
+
+
+@transaction.atomic
+def trial_update(*, trial: Trial, **fields: Any) -> Trial:
+    """Change plain fields of a trial, validated, and keep its search document current."""
+    for name, value in fields.items():
+        setattr(trial, name, value)
+    trial.full_clean()
+    trial.save()
+    trials_refresh_search(trial_ids=[trial.pk])
     return trial
 
 
@@ -89,6 +103,7 @@ def registry_id_add(*, trial: Trial, registry: str, identifier: str) -> Registry
     registry_id = RegistryId(trial=trial, registry=registry, identifier=identifier)
     registry_id.full_clean()
     registry_id.save()
+    trials_refresh_search(trial_ids=[trial.pk])
     return registry_id
 
 
@@ -106,6 +121,7 @@ def intervention_add(
     intervention.full_clean()
     intervention.save()
     intervention.routes.set(_terms(Route, routes))
+    trials_refresh_search(trial_ids=[trial.pk])
     return intervention
 
 
@@ -168,6 +184,65 @@ def publication_link(*, trial: Trial, publication: Publication, role: str) -> Tr
         trial=trial, publication=publication, defaults={"role": role}
     )
     return link
+
+
+# Search. Every service that changes what a search should find calls trials_refresh_search;
+# the admin calls it after saving a trial with its inlines.
+def _with_ancestors(term, terms_by_id) -> list[str]:
+    names = []
+    while term is not None:
+        names.append(term.name)
+        term = terms_by_id.get(term.parent_id)
+    return names
+
+
+def _search_document(trial: Trial, conditions: dict, cell_types: dict) -> str:
+    parts: list[str] = [trial.title, trial.acronym]
+    parts += [registry_id.identifier for registry_id in trial.registry_ids.all()]
+    for condition in trial.conditions.all():
+        parts += _with_ancestors(conditions.get(condition.pk), conditions)
+    for arm in trial.interventions.all():
+        parts += [arm.label, arm.description, arm.co_treatment]
+        if arm.cell_type_id:
+            parts += _with_ancestors(cell_types.get(arm.cell_type_id), cell_types)
+        parts += [route.name for route in arm.routes.all()]
+    if trial.sponsor:
+        parts.append(trial.sponsor.name)
+    parts += [organisation.name for organisation in trial.collaborators.all()]
+    parts += [trial.summary, trial.participants, trial.results_summary]
+    return "\n".join(part for part in parts if part)
+
+
+@transaction.atomic
+def trials_refresh_search(*, trial_ids: Iterable[int]) -> None:
+    """Rebuild the search document (and, on PostgreSQL, the weighted tsvector) of trials.
+
+    Works in bulk (the synthetic seeder refreshes thousands at once) and leaves `updated_at`
+    alone: refreshing an index is not an edit.
+    """
+    ids = list(trial_ids)
+    conditions = {term.pk: term for term in Condition.objects.all()}
+    cell_types = {term.pk: term for term in CellType.objects.all()}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        trials = list(
+            Trial.objects.filter(pk__in=chunk)
+            .select_related("sponsor")
+            .prefetch_related(
+                "conditions",
+                "registry_ids",
+                "collaborators",
+                Prefetch("interventions", queryset=Intervention.objects.prefetch_related("routes")),
+            )
+        )
+        for trial in trials:
+            trial.search_text = _search_document(trial, conditions, cell_types)
+        Trial.objects.bulk_update(trials, ["search_text"])
+        if connection.vendor == "postgresql":
+            Trial.objects.filter(pk__in=chunk).update(
+                search_vector=SearchVector("title", "acronym", weight="A", config="english")
+                + SearchVector("search_text", weight="B", config="english")
+            )
 
 
 # Workflow. The full review cycle (send back with a comment, history) comes with the curation

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from trials.views import public
+from trials.views import export, public
 
 app_name = "trials"
 
 urlpatterns = [
     path("", public.HomeView.as_view(), name="home"),
     path("trials/", public.TrialListView.as_view(), name="trial-list"),
+    # Before the detail pattern: "export.csv" would otherwise be taken for a slug.
+    path("trials/export.csv", export.export_csv, name="export-csv"),
+    path("trials/export.json", export.export_json, name="export-json"),
     path("trials/<str:slug>/", public.TrialDetailView.as_view(), name="trial-detail"),
     path("conditions/<slug:slug>/", public.ConditionDetailView.as_view(), name="condition-detail"),
     path("cell-types/<slug:slug>/", public.CellTypeDetailView.as_view(), name="cell-type-detail"),

@@ -89,7 +89,7 @@ def test_leone_detail_page_tells_the_story(client, demo):
     html = response.content.decode()
     for text in [
         "Intracerebroventricular (ICV)",
-        "Allogeneic (cells from a donor)",
+        "allogeneic (cells from a donor)",
         "Fetal brain-derived neural stem cells",
         "15 took part",
         "24 planned",

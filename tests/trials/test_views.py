@@ -84,26 +84,61 @@ def test_route_and_status_filters(client, catalogue):
     assert listed_titles(client.get("/trials/?status=RECRUITING")) == {"Synthetic ALS UC-MSC trial"}
 
 
-def test_search_by_title_acronym_and_registry_id(client, catalogue):
-    services.registry_id_add(trial=catalogue["als_ntf"], registry="nct", identifier="NCT03280056")
-    assert listed_titles(client.get("/trials/?q=nct03280056")) == {"Synthetic ALS MSC-NTF trial"}
+def test_search_finds_titles_conditions_cells_and_sponsors(client, catalogue):
     assert listed_titles(client.get("/trials/?q=HSCT")) == {"Synthetic RRMS HSCT trial"}
+    # Words from the vocabularies (with their ancestors) and the sponsor are searchable too.
+    assert listed_titles(client.get("/trials/?q=amyotrophic")) == {
+        "Synthetic ALS MSC-NTF trial",
+        "Synthetic ALS UC-MSC trial",
+    }
+    assert listed_titles(client.get("/trials/?q=multiple sclerosis neural")) == {
+        "Synthetic SPMS NSC trial"
+    }
+    services.trial_update(
+        trial=catalogue["als_wj"], sponsor=services.organisation_get_or_create(name="Acme Cells")
+    )
+    assert listed_titles(client.get("/trials/?q=acme")) == {"Synthetic ALS UC-MSC trial"}
     assert listed_titles(client.get("/trials/?q=UNPUBLISHED")) == set()
 
 
+def test_a_registry_id_search_goes_straight_to_the_trial(client, catalogue):
+    services.registry_id_add(trial=catalogue["als_ntf"], registry="nct", identifier="NCT03280056")
+    services.registry_id_add(
+        trial=catalogue["als_ntf"], registry="eudract", identifier="2016-002020-86"
+    )
+    for query in ("NCT03280056", "nct03280056", "2016-002020-86"):
+        response = client.get(f"/trials/?q={query}")
+        assert response.status_code == 302
+        assert response.url == catalogue["als_ntf"].get_absolute_url()
+    # An unpublished trial's id is not revealed: the list answers, with no result.
+    response = client.get("/trials/?q=NCT99999990")
+    assert response.status_code == 200
+    assert listed_titles(response) == set()
+
+
 @pytest.mark.parametrize(
-    "query, message",
+    "query, message, expected",
     [
-        ("condition=not-a-disease", "There is no condition “not-a-disease”"),
-        ("phase=PHASE9", "PHASE9 is not one of the available choices"),
-        ("cell_type=<script>", "There is no cell type “&lt;script&gt;”"),
+        ("condition=not-a-disease", "Condition: there is no “not-a-disease” in the tracker.", 4),
+        ("condition=nope&condition=als", "Condition: there is no “nope” in the tracker.", 2),
+        ("phase=PHASE9", "Phase: there is no “PHASE9” in the tracker.", 4),
+        ("cell_type=<script>", "Cell type: there is no “&lt;script&gt;” in the tracker.", 4),
+        ("enrollment_min=abc", "Participants from: “abc” is not a whole number", 4),
+        ("follow_up_max=-3", "Follow-up up to (months): “-3” is not a whole number", 4),
+        ("has_results=maybe", "Results: use “yes” or “no”, not “maybe”.", 4),
+        ("sort=chaos", "Sort: “chaos” is not a way to sort", 4),
+        ("page=999999", "There is no page “999999”; showing page 1.", 4),
+        ("page=abc", "There is no page “abc”; showing page 1.", 4),
     ],
 )
-def test_bad_filter_values_give_a_visible_message_not_an_error(client, catalogue, query, message):
+def test_bad_values_give_a_specific_message_and_the_rest_still_applies(
+    client, catalogue, query, message, expected
+):
     response = client.get(f"/trials/?{query}")
     assert response.status_code == 200
     assert message in response.content.decode()
     assert b"<script>" not in response.content
+    assert len(listed_titles(response)) == expected
 
 
 def test_unknown_parameters_are_ignored(client, catalogue):
@@ -132,9 +167,9 @@ def test_list_query_count_does_not_grow_with_rows(client, django_assert_num_quer
         full_trial(n)
     many = count_queries("/trials/?condition=ms&cell_type=msc&page_size=100")
     assert few == many
-    # 2 to validate the slugs, 2 trees for descendants, count, 3 choice lists for the form
-    # (condition, cell type, route), page, 4 prefetches (conditions, ids, arms, routes) = 13.
-    with django_assert_num_queries(13):
+    # 3 vocabularies, 9 facets (condition, cell type, route, phase, status, origin, listing,
+    # country, results), count, page, 4 prefetches (conditions, ids, arms, routes) = 18.
+    with django_assert_num_queries(18):
         client.get("/trials/?condition=ms&cell_type=msc&page_size=100")
 
 
@@ -207,8 +242,10 @@ def test_home_links_into_the_list_by_disease_and_cell_type(client, catalogue):
     assert 'href="/trials/?condition=als"' in html
     assert 'href="/trials/?cell_type=msc"' in html
     # Counts include descendants and never drafts: 2 published ALS trials, 3 hidden ones.
-    conditions = {node["term"].slug: node["count"] for node in response.context["conditions"]}
-    assert conditions == {"ms": 2, "als": 2}
+    conditions = {e["option"].value: e["option"].count for e in response.context["conditions"]}
+    assert conditions["ms"] == 2
+    assert conditions["als"] == 2
+    assert conditions["spms"] == 1
     assert "UNPUBLISHED-MARKER" not in html
 
 

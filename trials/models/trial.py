@@ -1,6 +1,7 @@
 """The trial record and its parts (registry ids, arms, outcomes, sites)."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.lookups import Regex
@@ -176,6 +177,14 @@ class Trial(models.Model):
         related_name="+",
     )
     published_at = models.DateTimeField(null=True, blank=True)
+
+    # Search, maintained by services.trials_refresh_search after every write: one plain-text
+    # document of everything a search should find (ids, conditions, cells, sponsors, summaries),
+    # and on PostgreSQL its weighted tsvector, GIN-indexed (migration 0003). SQLite searches the
+    # plain document instead.
+    search_text = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -188,6 +197,8 @@ class Trial(models.Model):
             models.Index(fields=["workflow", "phase"]),
             models.Index(fields=["workflow", "status"]),
             models.Index(fields=["workflow", "-updated_at"]),
+            models.Index(fields=["workflow", "start_date"]),
+            models.Index(fields=["workflow", "listing_type"]),
         ]
         constraints = [
             models.CheckConstraint(

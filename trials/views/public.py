@@ -1,29 +1,196 @@
-"""Public pages. Thin: querysets come from `TrialQuerySet`, filtering from `TrialFilter`."""
+"""Public pages. Thin: querysets come from `TrialQuerySet`, filtering from `TrialFilter`,
+counts from `facets`, chart geometry from `charts`."""
+
+import re
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404
-from django.shortcuts import redirect
-from django.views.generic import DetailView, TemplateView
-from django_filters.views import FilterView
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import DetailView, ListView, TemplateView
 
-from trials.filters import TrialFilter
+from trials.charts import bar_chart, short_label
+from trials.facets import build_facets
+from trials.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
 from trials.models import CellType, Condition, Route, Trial
 
+REGISTRY_ID = re.compile(
+    r"^(NCT\d{8}|\d{4}-\d{6}-\d{2}|\d{4}-5\d{5}-\d{2}-\d{2}|ISRCTN\d{8})$", re.IGNORECASE
+)
+PAGE_SIZES = (10, 25, 50, 100)
 
-class TrialListView(FilterView):
-    filterset_class = TrialFilter
+
+def querystring(params: QueryDict, **changes) -> str:
+    """'?a=1&b=2' of `params` with `changes` applied (None removes); '' when nothing is left."""
+    data = params.copy()
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    encoded = data.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+def active_chips(params: QueryDict, facets) -> list[dict]:
+    """Each active filter value as a chip with the URL that removes just that value."""
+    labels = {facet.name: {o.value: o.label for o in facet.options} for facet in facets}
+    base = params.copy()
+    base.pop("page", None)
+    chips = []
+
+    def without(name, value):
+        data = base.copy()
+        data.setlist(name, [v for v in data.getlist(name) if v != value])
+        encoded = data.urlencode()
+        return f"?{encoded}" if encoded else "?"
+
+    if base.get("q"):
+        chips.append({"label": f"{LABELS['q']}: “{base['q']}”", "url": without("q", base["q"])})
+    for name, values in labels.items():
+        for value in base.getlist(name):
+            chips.append(
+                {
+                    "label": f"{LABELS[name]}: {values.get(value, value)}",
+                    "url": without(name, value),
+                }
+            )
+    for name, (label, _low, _high) in RANGES.items():
+        if base.get(name):
+            chips.append({"label": f"{label}: {base[name]}", "url": without(name, base[name])})
+    return chips
+
+
+class TrialListView(ListView):
+    """The faceted list. Plain GET form: every state has a URL; works without JavaScript."""
+
     template_name = "trials/trial_list.html"
     context_object_name = "trials"
+    page_problem = ""
+
+    def get_base_params(self) -> QueryDict:
+        return self.request.GET
+
+    def get(self, request, *args, **kwargs):
+        self.vocabulary = Vocabulary()
+        self.filterset = TrialFilter(
+            self.get_base_params(),
+            queryset=Trial.objects.published().for_list(),
+            vocabulary=self.vocabulary,
+        )
+        query = self.filterset.params.get("q", "")
+        if REGISTRY_ID.match(query):
+            # A registry id goes straight to its trial.
+            trial = Trial.objects.published().with_registry_id(query).first()
+            if trial is not None:
+                return redirect(trial)
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return Trial.objects.published().for_list()
+        return self.filterset.qs
 
     def get_paginate_by(self, queryset):
         try:
             size = int(self.request.GET.get("page_size", settings.TRIALS_PAGE_SIZE))
         except ValueError:
-            size = settings.TRIALS_PAGE_SIZE
+            return settings.TRIALS_PAGE_SIZE
         return max(1, min(size, settings.TRIALS_MAX_PAGE_SIZE))
+
+    def paginate_queryset(self, queryset, page_size):
+        # An impossible page (page=abc, page=999999) shows the nearest real page and says so,
+        # rather than answering 404 to a link someone shared.
+        paginator = self.get_paginator(queryset, page_size)
+        raw = self.request.GET.get("page", "1")
+        number = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        if not 1 <= number <= paginator.num_pages:
+            target = paginator.num_pages if number > paginator.num_pages else 1
+            if raw != "1" and paginator.count:
+                self.page_problem = f"There is no page “{raw[:20]}”; showing page {target}."
+            number = target
+        page = paginator.page(number)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.filterset.params
+        facets = build_facets(self.filterset, Trial.objects.published())
+        export_query = querystring(params, page=None)
+        context.update(
+            filter=self.filterset,
+            facets=facets,
+            chips=active_chips(params, facets),
+            problems=self.filterset.problems + ([self.page_problem] if self.page_problem else []),
+            query=params.get("q", ""),
+            ranges=[
+                {
+                    "name": name,
+                    "label": label,
+                    "min": low,
+                    "max": high,
+                    "value": params.get(name, ""),
+                }
+                for name, (label, low, high) in RANGES.items()
+            ],
+            sort_choices=[c for c in SORT_CHOICES if c[0] != "relevance" or params.get("q")],
+            sort_key=self.filterset.sort_key,
+            page_sizes=PAGE_SIZES,
+            page_size=context["paginator"].per_page,
+            csv_url=reverse("trials:export-csv") + export_query,
+            json_url=reverse("trials:export-json") + export_query,
+            list_url=reverse("trials:trial-list"),
+        )
+        return context
+
+
+class TermTrialListView(TrialListView):
+    """Browse page of one vocabulary term: what it means, narrower terms with counts, and the
+    faceted list pre-filtered to it."""
+
+    model = None
+    param = ""
+    template_name = "trials/term_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        queryset = self.model.objects.all()
+        if hasattr(self.model, "parent"):
+            queryset = queryset.select_related("parent")
+        self.term = get_object_or_404(queryset, slug=kwargs["slug"])
+        return super().get(request, *args, **kwargs)
+
+    def get_base_params(self):
+        params = self.request.GET.copy()
+        params.setlist(self.param, [self.term.slug])
+        return params
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        facet = next(f for f in context["facets"] if f.name == self.param)
+        counts = {option.value: option.count for option in facet.options}
+        children = [
+            {"term": term, "count": counts.get(term.slug, 0)}
+            for term in self.vocabulary.terms[self.param]
+            if getattr(term, "parent_id", None) == self.term.pk
+        ]
+        context.update(term=self.term, kind=self.model._meta.verbose_name, children=children)
+        return context
+
+
+class ConditionDetailView(TermTrialListView):
+    model = Condition
+    param = "condition"
+
+
+class CellTypeDetailView(TermTrialListView):
+    model = CellType
+    param = "cell_type"
+
+
+class RouteDetailView(TermTrialListView):
+    model = Route
+    param = "route"
 
 
 class TrialDetailView(DetailView):
@@ -45,95 +212,67 @@ class TrialDetailView(DetailView):
         return self.render_to_response(self.get_context_data(object=self.object))
 
 
-def _published_trial_ids_by_term(through, term_field: str) -> dict[int, set[int]]:
-    """{term id: ids of published trials tagged with it}, in one query."""
-    pairs = through.objects.filter(trial__in=Trial.objects.published()).values_list(
-        term_field, "trial_id"
-    )
-    by_term: dict[int, set[int]] = {}
-    for term_id, trial_id in pairs:
-        by_term.setdefault(term_id, set()).add(trial_id)
-    return by_term
-
-
-def _tree_with_counts(terms, by_term: dict[int, set[int]]):
-    """Top-level terms with children nested; each term's count includes its descendants'."""
-    children: dict[int | None, list] = {}
-    for term in terms:
-        children.setdefault(term.parent_id, []).append(term)
-
-    def build(term, depth):
-        kids = [build(child, depth + 1) for child in children.get(term.pk, [])]
-        ids = set(by_term.get(term.pk, set()))
-        for kid in kids:
-            ids |= kid["ids"]
-        return {"term": term, "count": len(ids), "children": kids, "ids": ids, "depth": depth}
-
-    return [build(term, 0) for term in children.get(None, [])]
-
-
 class HomeView(TemplateView):
     template_name = "trials/home.html"
 
     def get_context_data(self, **kwargs):
-        from trials.models import Intervention
-
         context = super().get_context_data(**kwargs)
+        vocabulary = Vocabulary()
         published = Trial.objects.published()
-        context["trial_count"] = published.count()
-        context["conditions"] = _tree_with_counts(
-            list(Condition.objects.all()),
-            _published_trial_ids_by_term(Trial.conditions.through, "condition_id"),
+        filterset = TrialFilter(QueryDict(), queryset=published, vocabulary=vocabulary)
+        facets = {facet.name: facet for facet in build_facets(filterset, published)}
+        list_url = reverse("trials:trial-list")
+
+        def entry_points(name):
+            return [
+                {"option": option, "url": f"{list_url}?{urlencode({name: option.value})}"}
+                for option in facets[name].options
+            ]
+
+        def chart(slug, title, name, top_level_only=False, short=False):
+            rows = [
+                (
+                    short_label(option.label) if short else option.label,
+                    option.count,
+                    f"{list_url}?{urlencode({name: option.value})}",
+                )
+                for option in facets[name].options
+                if not top_level_only or option.depth == 0
+            ]
+            return bar_chart(slug, title, rows)
+
+        years = (
+            published.filter(start_date__isnull=False)
+            .annotate(year=ExtractYear("start_date"))
+            .order_by()
+            .values("year")
+            .annotate(n=Count("pk"))
+            .order_by("year")
         )
-        context["cell_types"] = _tree_with_counts(
-            list(CellType.objects.all()),
-            _published_trial_ids_by_term(Intervention, "cell_type_id"),
-        )
-        context["recent"] = published.for_list().order_by("-updated_at", "-id")[:6]
-        return context
-
-
-class TermDetailView(DetailView):
-    """Browse page of one vocabulary term: what it means, narrower terms, and its trials."""
-
-    template_name = "trials/term_detail.html"
-    context_object_name = "term"
-    filter_param: str
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        term = self.object
-        filterset = TrialFilter(
-            {self.filter_param: [term.slug]}, queryset=Trial.objects.published().for_list()
-        )
-        trials = filterset.qs
         context.update(
-            kind=self.model._meta.verbose_name,
-            children=list(term.children.all()) if hasattr(term, "children") else [],
-            # The first page only; the full, filterable list is one link away.
-            trials=trials[: settings.TRIALS_PAGE_SIZE],
-            trial_count=trials.count(),
-            list_url=f"/trials/?{self.filter_param}={term.slug}",
+            trial_count=published.count(),
+            clinic_count={o.value: o.count for o in facets["listing"].options}["clinic"],
+            conditions=entry_points("condition"),
+            cell_types=[e for e in entry_points("cell_type") if e["option"].depth <= 1],
+            recent=published.for_list().order_by("-updated_at", "-id")[:6],
+            charts=[
+                chart("phase", "Trials by phase", "phase"),
+                chart(
+                    "cell-type", "Trials by cell type", "cell_type", top_level_only=True, short=True
+                ),
+                chart("route", "Trials by route of administration", "route"),
+                bar_chart(
+                    "start-year",
+                    "Trials by start year",
+                    [
+                        (
+                            str(row["year"]),
+                            row["n"],
+                            f"{list_url}?start_year_min={row['year']}&start_year_max={row['year']}",
+                        )
+                        for row in years
+                    ],
+                ),
+            ],
         )
         return context
-
-
-class ConditionDetailView(TermDetailView):
-    model = Condition
-    filter_param = "condition"
-
-    def get_queryset(self):
-        return Condition.objects.select_related("parent")
-
-
-class CellTypeDetailView(TermDetailView):
-    model = CellType
-    filter_param = "cell_type"
-
-    def get_queryset(self):
-        return CellType.objects.select_related("parent")
-
-
-class RouteDetailView(TermDetailView):
-    model = Route
-    filter_param = "route"

@@ -1,0 +1,186 @@
+"""CSV and JSON exports of any filtered result set: the list's filters, streamed.
+
+Rows are read in chunks (`iterator(chunk_size=…)` with prefetching), so memory does not grow
+with the number of trials. The JSON schema is documented in the README and is stable: fields
+may be added, never renamed or removed.
+"""
+
+import csv
+import json
+
+from django.http import HttpResponse, StreamingHttpResponse
+
+from trials.filters import TrialFilter
+from trials.models import Trial
+
+CHUNK = 500
+
+CSV_COLUMNS = [
+    "url",
+    "slug",
+    "title",
+    "acronym",
+    "listing_type",
+    "registry_ids",
+    "conditions",
+    "cell_types",
+    "routes",
+    "origins",
+    "phase",
+    "status",
+    "target_enrollment",
+    "actual_enrollment",
+    "follow_up_months",
+    "start_date",
+    "has_results",
+    "publication_dois",
+    "updated_at",
+]
+
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _unique(values):
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def trial_record(trial: Trial, base_url: str) -> dict:
+    """The public export schema of one trial (see README, 'Export schema')."""
+    arms = list(trial.interventions.all())
+    return {
+        "url": base_url + trial.get_absolute_url(),
+        "slug": trial.slug,
+        "title": trial.title,
+        "acronym": trial.acronym,
+        "listing_type": trial.listing_type,
+        "registry_ids": [r.identifier for r in trial.registry_ids.all()],
+        "conditions": [c.slug for c in trial.conditions.all()],
+        "cell_types": _unique(arm.cell_type.slug for arm in arms if arm.cell_type),
+        "routes": _unique(route.slug for arm in arms for route in arm.routes.all()),
+        "origins": _unique(arm.origin for arm in arms),
+        "phase": trial.phase or None,
+        "status": trial.status or None,
+        "target_enrollment": trial.target_enrollment,
+        "actual_enrollment": trial.actual_enrollment,
+        "follow_up_months": trial.follow_up_months,
+        "start_date": trial.start_date.isoformat() if trial.start_date else None,
+        "start_date_precision": trial.start_date_precision if trial.start_date else None,
+        "has_results": trial.has_results,
+        "interventions": [
+            {
+                "label": arm.label,
+                "role": arm.role,
+                "cell_type": arm.cell_type.slug if arm.cell_type else None,
+                "origin": arm.origin or None,
+                "tissue_source": arm.tissue_source or None,
+                "routes": [route.slug for route in arm.routes.all()],
+                "dose_min": arm.dose_min,
+                "dose_max": arm.dose_max,
+                "dose_unit": arm.dose_unit or None,
+                "administrations": arm.administrations,
+            }
+            for arm in arms
+        ],
+        "outcomes": [
+            {
+                "kind": outcome.kind,
+                "measure": outcome.measure,
+                "time_frame": outcome.time_frame,
+                "result": outcome.result,
+                "primary_endpoint_met": outcome.primary_endpoint_met or None,
+            }
+            for outcome in trial.outcomes.all()
+        ],
+        "publications": [
+            {
+                "role": link.role,
+                "title": link.publication.title,
+                "journal": link.publication.journal,
+                "year": link.publication.year,
+                "doi": link.publication.doi or None,
+                "pmid": link.publication.pmid or None,
+            }
+            for link in trial.publication_links
+        ],
+        "updated_at": trial.updated_at.isoformat(),
+    }
+
+
+def csv_row(record: dict) -> list[str]:
+    joined = {
+        "registry_ids": "; ".join(record["registry_ids"]),
+        "conditions": "; ".join(record["conditions"]),
+        "cell_types": "; ".join(record["cell_types"]),
+        "routes": "; ".join(record["routes"]),
+        "origins": "; ".join(record["origins"]),
+        "publication_dois": "; ".join(p["doi"] for p in record["publications"] if p["doi"]),
+    }
+    return [neutralise(joined.get(column, record.get(column))) for column in CSV_COLUMNS]
+
+
+class _Echo:
+    """csv.writer target that hands each formatted line back instead of storing it."""
+
+    def write(self, value):
+        return value
+
+
+def _filtered(request):
+    filterset = TrialFilter(request.GET, queryset=Trial.objects.published().for_export())
+    return filterset
+
+
+def _bad_request(problems) -> HttpResponse:
+    message = "The export was not made because of these parameters:\n" + "\n".join(
+        f"- {problem}" for problem in problems
+    )
+    return HttpResponse(message + "\n", status=400, content_type="text/plain; charset=utf-8")
+
+
+def export_csv(request):
+    filterset = _filtered(request)
+    if filterset.problems:
+        return _bad_request(filterset.problems)
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff"  # BOM: spreadsheet programs then read the file as UTF-8
+        yield writer.writerow(CSV_COLUMNS)
+        for trial in filterset.qs.iterator(chunk_size=CHUNK):
+            yield writer.writerow(csv_row(trial_record(trial, base_url)))
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cell-therapy-trials.csv"'
+    return response
+
+
+def export_json(request):
+    filterset = _filtered(request)
+    if filterset.problems:
+        return HttpResponse(
+            json.dumps({"errors": filterset.problems}, ensure_ascii=False),
+            status=400,
+            content_type="application/json",
+        )
+    base_url = request.build_absolute_uri("/").rstrip("/")
+
+    def chunks():
+        yield "["
+        for n, trial in enumerate(filterset.qs.iterator(chunk_size=CHUNK)):
+            yield (
+                ("," if n else "")
+                + "\n"
+                + json.dumps(trial_record(trial, base_url), ensure_ascii=False)
+            )
+        yield "\n]\n"
+
+    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="cell-therapy-trials.json"'
+    return response
