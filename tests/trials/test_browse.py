@@ -1,0 +1,513 @@
+"""Faceted browsing, search and exports: counts are right, drafts never leak, bad input never
+answers 500, and the number of queries does not depend on the data."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import TrialFactory, add_arm, full_trial
+from trials import services
+from trials.filters import TrialFilter
+from trials.models import Trial, Workflow
+
+pytestmark = pytest.mark.django_db
+
+MARKER = "ZZDRAFTMARKERZZ"
+
+
+@pytest.fixture
+def catalogue():
+    """Published trials spread over conditions, cells, routes, phases, countries, sizes; and
+    one unpublished twin of each workflow state carrying MARKER everywhere it can."""
+    specs = [
+        # title, conditions, cell type, origin, routes, phase, status, country, actual n, follow-up
+        (
+            "A",
+            ["spms"],
+            "fetal-nsc",
+            "allogeneic",
+            ["intracerebroventricular"],
+            "PHASE1",
+            "COMPLETED",
+            "IT",
+            15,
+            12,
+        ),
+        (
+            "B",
+            ["spms", "ppms"],
+            "nsc",
+            "allogeneic",
+            ["intrathecal"],
+            "PHASE1",
+            "COMPLETED",
+            "IT",
+            12,
+            24,
+        ),
+        (
+            "C",
+            ["als"],
+            "msc-ntf",
+            "autologous",
+            ["intrathecal"],
+            "PHASE3",
+            "COMPLETED",
+            "US",
+            196,
+            6,
+        ),
+        ("D", ["als"], "uc-msc", "", ["intrathecal"], "", "", "PL", 43, 6),
+        (
+            "E",
+            ["als"],
+            "bm-msc",
+            "autologous",
+            ["intrathecal"],
+            "PHASE2",
+            "RECRUITING",
+            "KR",
+            64,
+            6,
+        ),
+        ("F", ["rrms"], "hsc", "autologous", [], "PHASE2", "COMPLETED", "US", 110, 24),
+        (
+            "G",
+            ["ms"],
+            "bm-msc",
+            "autologous",
+            ["intravenous"],
+            "PHASE1_PHASE2",
+            "COMPLETED",
+            "GB",
+            144,
+            11,
+        ),
+    ]
+    trials = {}
+    for i, (
+        title,
+        conditions,
+        cell,
+        origin,
+        routes,
+        phase,
+        status,
+        country,
+        n,
+        months,
+    ) in enumerate(specs):
+        trial = TrialFactory(
+            title=f"Synthetic browse trial {title}",
+            conditions=conditions,
+            phase=phase,
+            status=status,
+            actual_enrollment=n,
+            follow_up_months=months,
+            start_date=f"{2010 + i}-01-01",
+            has_results=i % 2 == 0,
+        )
+        add_arm(trial, cell_type=cell, routes=routes, origin=origin)
+        services.site_add(trial=trial, country=country)
+        services.registry_id_add(trial=trial, registry="nct", identifier=f"NCT0000000{i}")
+        trials[title] = trial
+    for i, workflow in enumerate((Workflow.DRAFT, Workflow.IN_REVIEW, Workflow.WITHDRAWN)):
+        hidden = TrialFactory(
+            title=f"{MARKER} {workflow}",
+            acronym=MARKER[:10],
+            conditions=["als", "spms"],
+            phase="PHASE2",
+            status="RECRUITING",
+            workflow=workflow,
+            actual_enrollment=50,
+            summary=MARKER,
+        )
+        add_arm(
+            hidden,
+            cell_type="msc-ntf",
+            routes=["intrathecal", "intraspinal"],
+            origin="autologous",
+            label=MARKER,
+        )
+        services.site_add(trial=hidden, country="BG")
+        services.registry_id_add(trial=hidden, registry="nct", identifier=f"NCT9990000{i}")
+    return trials
+
+
+def titles(response):
+    return {t.title.removeprefix("Synthetic browse trial ") for t in response.context["trials"]}
+
+
+def facet_map(response):
+    return {f.name: {o.value: o.count for o in f.options} for f in response.context["facets"]}
+
+
+# --- facets ---------------------------------------------------------------------------------
+
+FILTER_CHOICES = {
+    "condition": ["ms", "als", "spms", "progressive-ms"],
+    "cell_type": ["msc", "nsc", "bm-msc", "hsc"],
+    "route": ["intrathecal", "intravenous"],
+    "phase": ["PHASE1", "PHASE2"],
+    "status": ["COMPLETED", "RECRUITING"],
+    "origin": ["autologous", "allogeneic"],
+    "country": ["US", "IT"],
+    "has_results": ["yes", "no"],
+}
+
+
+def expected_count(params: dict, facet: str, value: str) -> int:
+    """What the facet option should say, computed independently with the plain ORM: the trials
+    matching every *other* filter and this option."""
+    probe = {k: list(v) for k, v in params.items() if k != facet}
+    probe[facet] = [value]
+    filterset = TrialFilter(_querydict(probe), queryset=Trial.objects.published())
+    return filterset.qs.count()
+
+
+def _querydict(params):
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for key, values in params.items():
+        data.setlist(key, values)
+    return data
+
+
+COMBINATIONS = [
+    {},
+    {"condition": ["als"]},
+    {"condition": ["ms"], "route": ["intrathecal"]},
+    {"cell_type": ["msc"], "status": ["COMPLETED"]},
+    {"condition": ["ms", "als"], "phase": ["PHASE2"], "origin": ["autologous"]},
+    {"country": ["US", "IT"], "has_results": ["yes"]},
+]
+
+
+@pytest.mark.parametrize("params", COMBINATIONS, ids=lambda p: "&".join(p) or "none")
+def test_facet_counts_match_the_orm_given_the_other_filters(client, catalogue, params):
+    query = _querydict(params).urlencode()
+    counts = facet_map(client.get(f"/trials/?{query}"))
+    for facet, values in FILTER_CHOICES.items():
+        for value in values:
+            assert counts[facet].get(value, 0) == expected_count(params, facet, value), (
+                facet,
+                value,
+            )
+
+
+def test_hierarchical_counts_count_each_trial_once(client, catalogue):
+    counts = facet_map(client.get("/trials/"))
+    # B is tagged SPMS and PPMS: once under progressive MS, once under MS.
+    assert counts["condition"]["progressive-ms"] == 2
+    assert counts["condition"]["ms"] == 4
+    assert counts["cell_type"]["msc"] == 4  # C (MSC-NTF), D (UC-MSC), E and G (BM-MSC)
+    assert counts["phase"]["PHASE2"] == 3  # E, F and G (phase 1/2)
+
+
+def test_selected_options_with_no_results_stay_visible_and_muted(client, catalogue):
+    response = client.get("/trials/?condition=als&route=intravenous")
+    assert titles(response) == set()
+    route = next(f for f in response.context["facets"] if f.name == "route")
+    intravenous = next(o for o in route.options if o.value == "intravenous")
+    assert intravenous.selected and intravenous.count == 0 and intravenous.muted
+    html = response.content.decode()
+    assert 'id="f-route-intravenous" checked' in html
+
+
+def test_chips_remove_one_value_and_keep_the_rest(client, catalogue):
+    response = client.get("/trials/?condition=als&condition=ms&phase=PHASE2&page=1")
+    chips = {chip["label"]: chip["url"] for chip in response.context["chips"]}
+    assert chips["Condition: Multiple sclerosis"] == "?condition=als&phase=PHASE2"
+    assert chips["Phase: Phase 2"] == "?condition=als&condition=ms"
+    assert "Clear all filters" in response.content.decode()
+
+
+def test_ranges_filter_enrollment_follow_up_and_start_year(client, catalogue):
+    assert titles(client.get("/trials/?enrollment_min=100")) == {"C", "F", "G"}
+    assert titles(client.get("/trials/?enrollment_min=40&enrollment_max=100")) == {"D", "E"}
+    assert titles(client.get("/trials/?follow_up_min=12&follow_up_max=12")) == {"A"}
+    assert titles(client.get("/trials/?start_year_min=2015")) == {"F", "G"}
+    assert titles(client.get("/trials/?start_year_min=2011&start_year_max=2012")) == {"B", "C"}
+
+
+def test_swapped_range_is_corrected_and_said(client, catalogue):
+    response = client.get("/trials/?enrollment_min=100&enrollment_max=40")
+    assert titles(response) == {"D", "E"}
+    assert "swapped them" in response.content.decode()
+
+
+def test_listing_country_origin_and_results_filters(client, catalogue):
+    assert titles(client.get("/trials/?country=US")) == {"C", "F"}
+    assert titles(client.get("/trials/?origin=allogeneic")) == {"A", "B"}
+    assert titles(client.get("/trials/?has_results=yes")) == {"A", "C", "E", "G"}
+    assert titles(client.get("/trials/?listing=clinic")) == set()
+
+
+@pytest.mark.parametrize(
+    "sort, first",
+    [("start", "G"), ("enrollment", "C"), ("phase", "C"), ("updated", "G")],
+)
+def test_sorting(client, catalogue, sort, first):
+    response = client.get(f"/trials/?sort={sort}")
+    assert next(iter(response.context["trials"])).title.endswith(f" {first}")
+
+
+def test_pagination_keeps_filters_and_sort(client, catalogue):
+    html = client.get("/trials/?condition=als&sort=start&page_size=2").content.decode()
+    assert 'href="?condition=als&amp;sort=start&amp;page_size=2&amp;page=2"' in html
+
+
+# --- drafts never leak ------------------------------------------------------------------------
+
+PUBLIC_URLS = [
+    "/",
+    "/trials/",
+    "/trials/?condition=als",
+    "/trials/?q=intraspinal",
+    "/trials/?country=BG",
+    "/trials/export.csv",
+    "/trials/export.json",
+    f"/trials/export.json?q={MARKER}",
+    "/conditions/als/",
+    "/cell-types/msc-ntf/",
+    "/routes/intraspinal/",
+]
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_unpublished_trials_never_appear_in_any_public_response(client, catalogue, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert MARKER.encode() not in body
+    assert b"NCT9990000" not in body
+
+
+def test_searching_for_a_draft_finds_nothing(client, catalogue):
+    assert titles(client.get(f"/trials/?q={MARKER}")) == set()
+    assert read_json(client.get(f"/trials/export.json?q={MARKER}")) == []
+
+
+def test_unpublished_trials_are_not_counted(client, catalogue):
+    counts = facet_map(client.get("/trials/"))
+    assert counts["country"].get("BG", 0) == 0
+    assert counts["route"]["intraspinal"] == 0
+    assert counts["condition"]["als"] == 3
+    assert client.get("/").context["trial_count"] == 7
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def read_csv(response):
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def read_json(response):
+    return json.loads(b"".join(response.streaming_content))
+
+
+@pytest.mark.parametrize(
+    "query", ["", "condition=als", "cell_type=msc&route=intrathecal", "q=Synthetic&sort=enrollment"]
+)
+def test_exports_equal_the_filtered_list(client, catalogue, query):
+    listed = [t.slug for t in client.get(f"/trials/?{query}&page_size=100").context["trials"]]
+    csv_response = client.get(f"/trials/export.csv?{query}")
+    assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
+    assert [row["slug"] for row in read_csv(csv_response)] == listed
+    assert [item["slug"] for item in read_json(client.get(f"/trials/export.json?{query}"))] == (
+        listed
+    )
+
+
+def test_json_export_schema(client, catalogue):
+    items = read_json(client.get("/trials/export.json?condition=als&sort=enrollment"))
+    first = items[0]
+    assert first["registry_ids"] == ["NCT00000002"]
+    assert first["conditions"] == ["als"]
+    assert first["cell_types"] == ["msc-ntf"]
+    assert first["routes"] == ["intrathecal"]
+    assert first["origins"] == ["autologous"]
+    assert first["phase"] == "PHASE3" and first["status"] == "COMPLETED"
+    assert first["actual_enrollment"] == 196
+    assert first["url"].endswith(first["slug"] + "/")
+    for key in [
+        "title",
+        "acronym",
+        "listing_type",
+        "target_enrollment",
+        "follow_up_months",
+        "start_date",
+        "interventions",
+        "outcomes",
+        "publications",
+        "updated_at",
+    ]:
+        assert key in first
+    arm = first["interventions"][0]
+    assert set(arm) >= {"cell_type", "origin", "routes", "dose_min", "dose_max", "dose_unit"}
+
+
+def test_csv_neutralises_formulas(client):
+    trial = TrialFactory(title='=HYPERLINK("http://evil")', acronym="+SUM(A1)")
+    services.registry_id_add(trial=trial, registry="other", identifier="@cmd")
+    row = read_csv(client.get("/trials/export.csv"))[0]
+    assert row["title"] == '\'=HYPERLINK("http://evil")'
+    assert row["acronym"] == "'+SUM(A1)"
+    assert row["registry_ids"] == "'@cmd"
+
+
+def test_csv_carries_publication_dois(client):
+    full_trial(3)
+    row = read_csv(client.get("/trials/export.csv"))[0]
+    assert row["publication_dois"] == "10.5555/synthetic.3"
+    assert row["registry_ids"] == "NCT90000003; 2020-000003-11"
+
+
+@pytest.mark.parametrize(
+    "url", ["/trials/export.csv?enrollment_min=abc", "/trials/export.json?condition=nope"]
+)
+def test_exports_refuse_bad_filters_with_400(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert b"Participants from" in response.content or b"nope" in response.content
+
+
+def test_export_queries_do_not_grow_with_rows(client):
+    def count(url):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+            b"".join(response.streaming_content)
+        return len(ctx.captured_queries)
+
+    for n in range(3):
+        full_trial(n)
+    few = (count("/trials/export.csv"), count("/trials/export.json"))
+    for n in range(3, 30):
+        full_trial(n)
+    assert (count("/trials/export.csv"), count("/trials/export.json")) == few
+
+
+def test_download_links_carry_the_current_filters(client, catalogue):
+    html = client.get("/trials/?condition=als&sort=start&page=1").content.decode()
+    assert 'href="/trials/export.csv?condition=als&amp;sort=start"' in html
+    assert 'href="/trials/export.json?condition=als&amp;sort=start"' in html
+
+
+# --- query counts and SQL shape -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page_size", [10, 100])
+def test_list_queries_are_fixed_whatever_the_page_size_and_matches(
+    client, django_assert_num_queries, page_size
+):
+    for n in range(25):
+        full_trial(n)
+    url = f"/trials/?condition=ms&cell_type=msc&route=intrathecal&q=synthetic&page_size={page_size}"
+    # 3 vocabularies + 9 facets + count + page + 4 prefetches = 18, at 10 or 100 per page.
+    with django_assert_num_queries(18) as captured:
+        response = client.get(url)
+    assert len(response.context["trials"]) == min(page_size, 25)
+    for query in captured.captured_queries:
+        assert "SELECT DISTINCT" not in query["sql"].upper()
+
+
+# --- bad input never answers 500 -------------------------------------------------------------
+
+PARAMS = [
+    "condition",
+    "cell_type",
+    "route",
+    "phase",
+    "status",
+    "origin",
+    "listing",
+    "country",
+    "enrollment_min",
+    "enrollment_max",
+    "follow_up_min",
+    "follow_up_max",
+    "start_year_min",
+    "start_year_max",
+    "has_results",
+    "q",
+    "sort",
+    "page",
+    "page_size",
+    "utm_source",
+]
+junk = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+value = st.one_of(
+    junk,
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(
+        [
+            "ms",
+            "als",
+            "PHASE2",
+            "NCT03282760",
+            "",
+            " ",
+            "%",
+            "'; DROP TABLE x;--",
+            "<script>",
+            "1e309",
+            "NaN",
+            "0x10",
+            "٣",
+        ]
+    ),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.tuples(st.sampled_from(PARAMS), value), max_size=6))
+def test_random_parameters_never_answer_500(client, pairs):
+    from urllib.parse import urlencode
+
+    query = urlencode(pairs)
+    for url in ("/trials/", "/trials/export.csv", "/trials/export.json", "/conditions/ms/"):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code in (200, 302, 400), (url, query)
+
+
+def test_every_list_state_has_a_url(client, catalogue):
+    # The form is a plain GET form: the filter names are the URL's parameter names.
+    html = client.get("/trials/").content.decode()
+    assert '<form class="filters" method="get" action="/trials/"' in html
+    for name in [
+        "q",
+        "sort",
+        "condition",
+        "cell_type",
+        "route",
+        "phase",
+        "status",
+        "origin",
+        "listing",
+        "country",
+        "has_results",
+        "enrollment_min",
+        "follow_up_max",
+        "start_year_min",
+        "page_size",
+    ]:
+        assert f'name="{name}"' in html, name
+
+
+def test_export_urls_are_stable():
+    assert reverse("trials:export-csv") == "/trials/export.csv"
+    assert reverse("trials:export-json") == "/trials/export.json"
