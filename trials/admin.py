@@ -195,7 +195,7 @@ class TrialAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Inlines (ids, arms, routes) are saved only now; index what a search should find.
-        services.trials_refresh_search(trial_ids=[form.instance.pk])
+        services.trials_reindex(trial_ids=[form.instance.pk])
 
     # Workflow actions: each calls the service, which re-checks the permission.
     def has_publish_permission(self, request):
@@ -239,8 +239,25 @@ class TermAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            # A renamed slug or a new parent changes how trials are found and counted.
+            services.trials_reindex(trial_ids=self.affected_trial_ids(obj))
+
+    def affected_trial_ids(self, term):
+        return []
+
 
 class HierarchicalTermAdmin(TermAdmin):
+    relation = ""  # how trials reach this vocabulary
+
+    def affected_trial_ids(self, term):
+        ids = type(term).objects.with_descendants([term.slug])
+        return list(
+            Trial.objects.filter(**{f"{self.relation}__in": ids}).values_list("pk", flat=True)
+        )
+
     list_display = ["name", "slug", "parent"]
     list_select_related = ["parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
@@ -249,17 +266,21 @@ class HierarchicalTermAdmin(TermAdmin):
 
 @admin.register(Condition)
 class ConditionAdmin(HierarchicalTermAdmin):
+    relation = "conditions"
     list_display = [*HierarchicalTermAdmin.list_display, "mesh_id"]
 
 
 @admin.register(CellType)
 class CellTypeAdmin(HierarchicalTermAdmin):
-    pass
+    relation = "interventions__cell_type"
 
 
 @admin.register(Route)
 class RouteAdmin(TermAdmin):
     list_display = ["name", "slug", "description"]
+
+    def affected_trial_ids(self, term):
+        return list(Trial.objects.filter(interventions__routes=term).values_list("pk", flat=True))
 
 
 @admin.register(Organisation)

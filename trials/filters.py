@@ -24,12 +24,11 @@ from django_countries import countries
 from trials.models import (
     CellType,
     Condition,
-    Intervention,
+    FacetValue,
     ListingType,
     Origin,
     Phase,
     Route,
-    Site,
     Status,
     Trial,
 )
@@ -193,6 +192,20 @@ def clean_params(params: QueryDict, vocabulary: Vocabulary) -> CleanParams:
     return CleanParams(data=clean, problems=problems)
 
 
+# Parameters whose values are facet options (with counts on the list page).
+FACETS = [
+    "condition",
+    "cell_type",
+    "route",
+    "phase",
+    "status",
+    "origin",
+    "listing",
+    "country",
+    "has_results",
+]
+
+
 def _multiple(name):
     return django_filters.MultipleChoiceFilter(label=LABELS[name], method=f"filter_{name}")
 
@@ -289,36 +302,41 @@ class TrialFilter(django_filters.FilterSet):
             queryset = queryset.filter(search_text__icontains=word.strip("\"'"))
         return queryset
 
+    # Every facet filters through the browse index (trials.models.index): one EXISTS each,
+    # hierarchies and combined phases already expanded there.
+    def _indexed(self, queryset, facet, values):
+        return queryset.filter(
+            Exists(
+                FacetValue.objects.filter(trial_id=OuterRef("pk"), facet=facet, value__in=values)
+            )
+        )
+
     def filter_condition(self, queryset, name, value):
-        return queryset.with_condition_ids(self.vocabulary.descendant_ids("condition", value))
+        return self._indexed(queryset, "condition", value)
 
     def filter_cell_type(self, queryset, name, value):
-        return queryset.with_cell_type_ids(self.vocabulary.descendant_ids("cell_type", value))
+        return self._indexed(queryset, "cell_type", value)
 
     def filter_route(self, queryset, name, value):
-        return queryset.with_route_ids(self.vocabulary.descendant_ids("route", value))
+        return self._indexed(queryset, "route", value)
 
     def filter_phase(self, queryset, name, value):
-        return queryset.with_phases(value)
+        return self._indexed(queryset, "phase", value)
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(status__in=value)
+        return self._indexed(queryset, "status", value)
 
     def filter_origin(self, queryset, name, value):
-        return queryset.filter(
-            Exists(Intervention.objects.filter(trial_id=OuterRef("pk"), origin__in=value))
-        )
+        return self._indexed(queryset, "origin", value)
 
     def filter_listing(self, queryset, name, value):
-        return queryset.filter(listing_type__in=value)
+        return self._indexed(queryset, "listing", value)
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(
-            Exists(Site.objects.filter(trial_id=OuterRef("pk"), country__in=value))
-        )
+        return self._indexed(queryset, "country", value)
 
     def filter_has_results(self, queryset, name, value):
-        return queryset.filter(has_results=(value == "yes"))
+        return self._indexed(queryset, "has_results", [value])
 
     # Enrollment means the actual number when known, else the target (see Trial.enrollment).
     def filter_enrollment_min(self, queryset, name, value):

@@ -17,9 +17,11 @@ from django.utils.text import slugify
 from trials.models import (
     CellType,
     Condition,
+    FacetValue,
     Intervention,
     Organisation,
     Outcome,
+    Phase,
     Publication,
     RegistryId,
     Route,
@@ -83,7 +85,7 @@ def trial_create(
     trial.save()
     trial.conditions.set(_terms(Condition, conditions))
     trial.collaborators.set(list(collaborators))
-    trials_refresh_search(trial_ids=[trial.pk])
+    trials_reindex(trial_ids=[trial.pk])
     return trial
 
 
@@ -94,7 +96,7 @@ def trial_update(*, trial: Trial, **fields: Any) -> Trial:
         setattr(trial, name, value)
     trial.full_clean()
     trial.save()
-    trials_refresh_search(trial_ids=[trial.pk])
+    trials_reindex(trial_ids=[trial.pk])
     return trial
 
 
@@ -103,7 +105,7 @@ def registry_id_add(*, trial: Trial, registry: str, identifier: str) -> Registry
     registry_id = RegistryId(trial=trial, registry=registry, identifier=identifier)
     registry_id.full_clean()
     registry_id.save()
-    trials_refresh_search(trial_ids=[trial.pk])
+    trials_reindex(trial_ids=[trial.pk])
     return registry_id
 
 
@@ -121,7 +123,7 @@ def intervention_add(
     intervention.full_clean()
     intervention.save()
     intervention.routes.set(_terms(Route, routes))
-    trials_refresh_search(trial_ids=[trial.pk])
+    trials_reindex(trial_ids=[trial.pk])
     return intervention
 
 
@@ -138,6 +140,7 @@ def site_add(*, trial: Trial, country: str, name: str = "", city: str = "") -> S
     site = Site(trial=trial, country=country, name=name, city=city)
     site.full_clean()
     site.save()
+    trials_reindex(trial_ids=[trial.pk])
     return site
 
 
@@ -186,25 +189,26 @@ def publication_link(*, trial: Trial, publication: Publication, role: str) -> Tr
     return link
 
 
-# Search. Every service that changes what a search should find calls trials_refresh_search;
-# the admin calls it after saving a trial with its inlines.
-def _with_ancestors(term, terms_by_id) -> list[str]:
-    names = []
+# The browse index (search document + facet rows). Every service that changes a trial or its
+# parts calls trials_reindex; the admin calls it after saving a trial with its inlines.
+def _with_ancestors(term, terms_by_id) -> list:
+    chain = []
     while term is not None:
-        names.append(term.name)
+        chain.append(term)
         term = terms_by_id.get(term.parent_id)
-    return names
+    return chain
 
 
 def _search_document(trial: Trial, conditions: dict, cell_types: dict) -> str:
     parts: list[str] = [trial.title, trial.acronym]
     parts += [registry_id.identifier for registry_id in trial.registry_ids.all()]
     for condition in trial.conditions.all():
-        parts += _with_ancestors(conditions.get(condition.pk), conditions)
+        parts += [term.name for term in _with_ancestors(conditions.get(condition.pk), conditions)]
     for arm in trial.interventions.all():
         parts += [arm.label, arm.description, arm.co_treatment]
         if arm.cell_type_id:
-            parts += _with_ancestors(cell_types.get(arm.cell_type_id), cell_types)
+            cell_chain = _with_ancestors(cell_types.get(arm.cell_type_id), cell_types)
+            parts += [term.name for term in cell_chain]
         parts += [route.name for route in arm.routes.all()]
     if trial.sponsor:
         parts.append(trial.sponsor.name)
@@ -213,13 +217,35 @@ def _search_document(trial: Trial, conditions: dict, cell_types: dict) -> str:
     return "\n".join(part for part in parts if part)
 
 
-@transaction.atomic
-def trials_refresh_search(*, trial_ids: Iterable[int]) -> None:
-    """Rebuild the search document (and, on PostgreSQL, the weighted tsvector) of trials.
+def _facet_rows(trial: Trial, conditions: dict, cell_types: dict) -> set[tuple[str, str]]:
+    rows: set[tuple[str, str]] = {
+        ("listing", trial.listing_type),
+        ("has_results", "yes" if trial.has_results else "no"),
+    }
+    if trial.phase:
+        # A phase 1/2 trial is found by phase 1 and by phase 2 (VOCABULARY.md).
+        rows |= {("phase", code) for code in Phase.values if trial.phase in Phase.matching(code)}
+    if trial.status:
+        rows.add(("status", trial.status))
+    for condition in trial.conditions.all():
+        chain = _with_ancestors(conditions.get(condition.pk), conditions)
+        rows |= {("condition", term.slug) for term in chain}
+    for arm in trial.interventions.all():
+        if arm.cell_type_id:
+            chain = _with_ancestors(cell_types.get(arm.cell_type_id), cell_types)
+            rows |= {("cell_type", term.slug) for term in chain}
+        if arm.origin:
+            rows.add(("origin", arm.origin))
+        rows |= {("route", route.slug) for route in arm.routes.all()}
+    rows |= {("country", site.country.code) for site in trial.sites.all()}
+    return rows
 
-    Works in bulk (the synthetic seeder refreshes thousands at once) and leaves `updated_at`
-    alone: refreshing an index is not an edit.
-    """
+
+@transaction.atomic
+def trials_reindex(*, trial_ids: Iterable[int]) -> None:
+    """Rebuild the search document (on PostgreSQL also the weighted tsvector) and the facet
+    rows of these trials. Works in bulk (the synthetic seeder reindexes thousands at once) and
+    leaves `updated_at` alone: reindexing is not an edit."""
     ids = list(trial_ids)
     conditions = {term.pk: term for term in Condition.objects.all()}
     cell_types = {term.pk: term for term in CellType.objects.all()}
@@ -232,12 +258,21 @@ def trials_refresh_search(*, trial_ids: Iterable[int]) -> None:
                 "conditions",
                 "registry_ids",
                 "collaborators",
+                "sites",
                 Prefetch("interventions", queryset=Intervention.objects.prefetch_related("routes")),
             )
         )
+        facet_rows = []
         for trial in trials:
             trial.search_text = _search_document(trial, conditions, cell_types)
+            if trial.workflow == Workflow.PUBLISHED:
+                facet_rows += [
+                    FacetValue(trial_id=trial.pk, facet=facet, value=value)
+                    for facet, value in sorted(_facet_rows(trial, conditions, cell_types))
+                ]
         Trial.objects.bulk_update(trials, ["search_text"])
+        FacetValue.objects.filter(trial_id__in=chunk).delete()
+        FacetValue.objects.bulk_create(facet_rows, batch_size=2000)
         if connection.vendor == "postgresql":
             Trial.objects.filter(pk__in=chunk).update(
                 search_vector=SearchVector("title", "acronym", weight="A", config="english")
@@ -288,6 +323,7 @@ def trial_transition(*, trial: Trial, action: str, user) -> Trial:
         trial.published_at = timezone.now()
         trial.reviewed_by = user
     trial.save(update_fields=["workflow", "published_at", "reviewed_by", "updated_at"])
+    trials_reindex(trial_ids=[trial.pk])  # only published trials are in the browse index
     return trial
 
 

@@ -18,6 +18,7 @@ from trials.models.choices import (
     Workflow,
 )
 from trials.models.evidence import Publication, Source, TrialPublication
+from trials.models.index import FacetValue
 from trials.models.trial import Intervention, Organisation, Outcome, RegistryId, Site, Trial
 from trials.models.vocab import CellType, Condition, Route
 
@@ -30,6 +31,7 @@ __all__ = [
     "DatePrecision",
     "DoseUnit",
     "EndpointMet",
+    "FacetValue",
     "Intervention",
     "ListingType",
     "Masking",

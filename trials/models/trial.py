@@ -178,7 +178,7 @@ class Trial(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)
 
-    # Search, maintained by services.trials_refresh_search after every write: one plain-text
+    # Search, maintained by services.trials_reindex after every write: one plain-text
     # document of everything a search should find (ids, conditions, cells, sponsors, summaries),
     # and on PostgreSQL its weighted tsvector, GIN-indexed (migration 0003). SQLite searches the
     # plain document instead.
