@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django_countries import countries
@@ -245,13 +245,14 @@ class TrialFilter(django_filters.FilterSet):
 
     # -- the result set -------------------------------------------------------------------
 
-    def filter_queryset(self, queryset, *, skip: str | None = None):
-        """Apply every active filter, except `skip` (used by the facets: a facet's counts are
-        computed given all the *other* filters)."""
+    def filter_queryset(self, queryset, *, skip: str | set[str] | None = None):
+        """Apply every active filter, except those in `skip` (the facets count each facet
+        given all the *other* filters)."""
         if not self.form.is_valid():  # cannot happen after clean_params; never 500
             return queryset.none()
+        skip = {skip} if isinstance(skip, str) else (skip or set())
         for name, value in self.form.cleaned_data.items():
-            if name != skip:
+            if name not in skip:
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
@@ -306,9 +307,7 @@ class TrialFilter(django_filters.FilterSet):
     # hierarchies and combined phases already expanded there.
     def _indexed(self, queryset, facet, values):
         return queryset.filter(
-            Exists(
-                FacetValue.objects.filter(trial_id=OuterRef("pk"), facet=facet, value__in=values)
-            )
+            pk__in=FacetValue.objects.filter(facet=facet, value__in=values).values("trial_id")
         )
 
     def filter_condition(self, queryset, name, value):

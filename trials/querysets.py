@@ -11,52 +11,72 @@ class TrialQuerySet(models.QuerySet):
 
         return self.filter(workflow=Workflow.PUBLISHED)
 
+    # Long texts a list row never shows (the search columns alone are kilobytes a row).
+    LIST_DEFERRED = (
+        "search_text",
+        "search_vector",
+        "curator_notes",
+        "summary",
+        "participants",
+        "results_summary",
+        "design_notes",
+        "follow_up_detail",
+    )
+
     def for_list(self):
         """Everything a list row shows, in a fixed number of queries whatever the page size."""
         from trials.models import Intervention
 
-        return self.select_related("sponsor").prefetch_related(
-            "conditions",
-            "registry_ids",
-            Prefetch(
-                "interventions",
-                queryset=Intervention.objects.select_related("cell_type").prefetch_related(
-                    "routes"
+        return (
+            self.defer(*self.LIST_DEFERRED)
+            .select_related("sponsor")
+            .prefetch_related(
+                "conditions",
+                "registry_ids",
+                Prefetch(
+                    "interventions",
+                    queryset=Intervention.objects.select_related("cell_type").prefetch_related(
+                        "routes"
+                    ),
                 ),
-            ),
+            )
         )
 
     def for_detail(self):
         """The whole record for the detail page, in a fixed number of queries."""
         from trials.models import Intervention, TrialPublication
 
-        return self.select_related("sponsor").prefetch_related(
-            "conditions__parent",
-            "registry_ids",
-            "collaborators",
-            "outcomes",
-            "sites",
-            "sources",
-            Prefetch(
-                "interventions",
-                queryset=Intervention.objects.select_related("cell_type").prefetch_related(
-                    "routes"
+        return (
+            self.defer("search_text", "search_vector")
+            .select_related("sponsor")
+            .prefetch_related(
+                "conditions__parent",
+                "registry_ids",
+                "collaborators",
+                "outcomes",
+                "sites",
+                "sources",
+                Prefetch(
+                    "interventions",
+                    queryset=Intervention.objects.select_related("cell_type").prefetch_related(
+                        "routes"
+                    ),
                 ),
-            ),
-            Prefetch(
-                "trialpublication_set",
-                queryset=TrialPublication.objects.select_related("publication").order_by(
-                    "-publication__year", "role", "id"
+                Prefetch(
+                    "trialpublication_set",
+                    queryset=TrialPublication.objects.select_related("publication").order_by(
+                        "-publication__year", "role", "id"
+                    ),
+                    to_attr="publication_links",
                 ),
-                to_attr="publication_links",
-            ),
+            )
         )
 
     def for_export(self):
         """Everything an export row holds, prefetched chunk by chunk."""
         from trials.models import Intervention, TrialPublication
 
-        return self.prefetch_related(
+        return self.defer(*self.LIST_DEFERRED).prefetch_related(
             "conditions",
             "registry_ids",
             "outcomes",

@@ -4,6 +4,7 @@ Functions are keyword-only, atomic and validate with `full_clean()` before savin
 raises ValidationError (with the field named) and writes nothing.
 """
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from trials.models import (
+    BrowseIndexState,
     CellType,
     Condition,
     FacetValue,
@@ -278,6 +280,9 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
                 search_vector=SearchVector("title", "acronym", weight="A", config="english")
                 + SearchVector("search_text", weight="B", config="english")
             )
+    # Tell every web process that its in-memory copy of the index is out of date.
+    if not BrowseIndexState.objects.filter(pk=1).update(token=uuid.uuid4().hex):
+        BrowseIndexState.objects.create(pk=1, token=uuid.uuid4().hex)
 
 
 # Workflow. The full review cycle (send back with a comment, history) comes with the curation

@@ -18,13 +18,14 @@ from trials.models.choices import (
     Workflow,
 )
 from trials.models.evidence import Publication, Source, TrialPublication
-from trials.models.index import FacetValue
+from trials.models.index import BrowseIndexState, FacetValue
 from trials.models.trial import Intervention, Organisation, Outcome, RegistryId, Site, Trial
 from trials.models.vocab import CellType, Condition, Route
 
 __all__ = [
     "Allocation",
     "ArmRole",
+    "BrowseIndexState",
     "CellType",
     "Condition",
     "Control",

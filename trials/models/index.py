@@ -28,3 +28,18 @@ class FacetValue(models.Model):
 
     def __str__(self):
         return f"{self.facet}={self.value}"
+
+
+class BrowseIndexState(models.Model):
+    """A single row whose token changes whenever the browse index changes.
+
+    Each web process keeps the index as in-memory bitmaps (trials/facets.py) and rebuilds them
+    when the token it last saw is no longer current: one tiny query per request keeps every
+    process in step. A random token rather than a counter, so that a rolled-back transaction
+    can never make an old token current again.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return self.token

@@ -92,6 +92,13 @@ class TrialListView(ListView):
     def get_queryset(self):
         return self.filterset.qs
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # The facets already counted the matching trials; a COUNT(*) would repeat the work.
+        self.facets, total = build_facets(self.filterset, Trial.objects.published())
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        paginator.count = total
+        return paginator
+
     def get_paginate_by(self, queryset):
         try:
             size = int(self.request.GET.get("page_size", settings.TRIALS_PAGE_SIZE))
@@ -116,7 +123,7 @@ class TrialListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         params = self.filterset.params
-        facets = build_facets(self.filterset, Trial.objects.published())
+        facets = self.facets
         export_query = querystring(params, page=None)
         context.update(
             filter=self.filterset,
@@ -220,7 +227,8 @@ class HomeView(TemplateView):
         vocabulary = Vocabulary()
         published = Trial.objects.published()
         filterset = TrialFilter(QueryDict(), queryset=published, vocabulary=vocabulary)
-        facets = {facet.name: facet for facet in build_facets(filterset, published)}
+        facet_list, total = build_facets(filterset, published)
+        facets = {facet.name: facet for facet in facet_list}
         list_url = reverse("trials:trial-list")
 
         def entry_points(name):
@@ -250,7 +258,7 @@ class HomeView(TemplateView):
             .order_by("year")
         )
         context.update(
-            trial_count=published.count(),
+            trial_count=total,
             clinic_count={o.value: o.count for o in facets["listing"].options}["clinic"],
             conditions=entry_points("condition"),
             cell_types=[e for e in entry_points("cell_type") if e["option"].depth <= 1],

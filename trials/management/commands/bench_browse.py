@@ -72,6 +72,7 @@ class Command(BaseCommand):
                 self.stdout.write(self.measure(client, label, url, repeat, warmup))
 
     def measure(self, client, label, url, repeat, warmup) -> str:
+        _consume(client.get(url))  # warm caches (e.g. the in-memory browse index)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
             size = _consume(response)
