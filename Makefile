@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-# First interpreter >= 3.12: $PYTHON if given, then python3.13/3.12/python3 on PATH,
+# First interpreter >= 3.12: $PYTHON if given, then python3.14/3.13/3.12/python3 on PATH,
 # then any pyenv install (pyenv's shims refuse unselected versions, so look at the real files).
 find_python = $(shell for c in "$$PYTHON" python3.14 python3.13 python3.12 python3 \
 	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \

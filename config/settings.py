@@ -141,6 +141,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # Django's own loggers print through their own handler; don't print each line twice.
+    "loggers": {"django": {"level": "INFO", "propagate": False, "handlers": ["console"]}},
 }
 
 # The public list's page size; the list view lets `page_size` go up to the maximum.

@@ -140,7 +140,7 @@ class PublicationRole(models.TextChoices):
 
 class SourceKind(models.TextChoices):
     REGISTRY = "registry", "Registry record"
-    PAPER = "paper", "Journal article"
+    PAPER = "paper", "Paper or preprint"
     PRESS = "press", "News or press release"
     CLINIC_PAGE = "clinic_page", "Clinic's own web page"
     OTHER = "other", "Other"
