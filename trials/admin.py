@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from trials import services
 from trials.models import (
@@ -192,6 +192,12 @@ class TrialAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def delete_model(self, request, obj):
+        services.trials_delete(queryset=Trial.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.trials_delete(queryset=queryset)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Inlines (ids, arms, routes) are saved only now; index what a search should find.
@@ -239,11 +245,23 @@ class TermAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
+    INDEXED_FIELDS = {"slug", "name", "parent"}
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change:
-            # A renamed slug or a new parent changes how trials are found and counted.
+        if change and self.INDEXED_FIELDS & set(form.changed_data):
+            # A new slug, name or parent changes how trials are found and counted.
             services.trials_reindex(trial_ids=self.affected_trial_ids(obj))
+
+    def delete_model(self, request, obj):
+        affected = self.affected_trial_ids(obj)
+        super().delete_model(request, obj)
+        services.trials_reindex(trial_ids=affected)
+
+    def delete_queryset(self, request, queryset):
+        affected = {pk for term in queryset for pk in self.affected_trial_ids(term)}
+        super().delete_queryset(request, queryset)
+        services.trials_reindex(trial_ids=sorted(affected))
 
     def affected_trial_ids(self, term):
         return []
@@ -288,6 +306,27 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "country", "website"]
     search_fields = ["name"]
     list_filter = ["country"]
+
+    # Sponsor and collaborator names are part of each trial's search document.
+    @staticmethod
+    def affected_trial_ids(organisation):
+        return sorted(
+            set(
+                Trial.objects.filter(
+                    Q(sponsor=organisation) | Q(collaborators=organisation)
+                ).values_list("pk", flat=True)
+            )
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            services.trials_reindex(trial_ids=self.affected_trial_ids(obj))
+
+    def delete_model(self, request, obj):
+        affected = self.affected_trial_ids(obj)
+        super().delete_model(request, obj)
+        services.trials_reindex(trial_ids=affected)
 
 
 @admin.register(Publication)

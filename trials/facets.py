@@ -21,6 +21,7 @@ class Option:
     count: int
     selected: bool
     depth: int = 0
+    parent_label: str = ""
 
     @property
     def muted(self) -> bool:
@@ -123,7 +124,7 @@ def build_facets(filterset: TrialFilter, base) -> tuple[list[Facet], int]:
     params = filterset.params
     counts, total = facet_counts(filterset, base)
 
-    def options(name, choices, depths=None):
+    def options(name, choices, depths=None, parents=None):
         return [
             Option(
                 value,
@@ -131,6 +132,7 @@ def build_facets(filterset: TrialFilter, base) -> tuple[list[Facet], int]:
                 counts[name].get(value, 0),
                 value in params.getlist(name),
                 (depths or {}).get(value, 0),
+                (parents or {}).get(value, ""),
             )
             for value, label in choices
         ]
@@ -138,6 +140,10 @@ def build_facets(filterset: TrialFilter, base) -> tuple[list[Facet], int]:
     facets = []
     for kind in ("condition", "cell_type", "route"):
         tree = vocabulary.tree(kind)
+        names = {term.pk: term.name for term, _depth in tree}
+        parents = {
+            term.slug: names.get(getattr(term, "parent_id", None), "") for term, _depth in tree
+        }
         facets.append(
             Facet(
                 kind,
@@ -146,6 +152,7 @@ def build_facets(filterset: TrialFilter, base) -> tuple[list[Facet], int]:
                     kind,
                     [(term.slug, term.name) for term, _depth in tree],
                     {term.slug: depth for term, depth in tree},
+                    parents,
                 ),
             )
         )

@@ -136,6 +136,7 @@ def _choice_values(vocabulary: Vocabulary) -> dict[str, dict[str, str]]:
         "origin": dict(ORIGIN_CHOICES),
         "listing": dict(ListingType.choices),
         "country": dict(countries),
+        "has_results": dict(HAS_RESULTS_CHOICES),
     }
 
 
@@ -148,6 +149,8 @@ def clean_params(params: QueryDict, vocabulary: Vocabulary) -> CleanParams:
             value = value.strip()
             if name in ("phase", "status", "country"):
                 value = value.upper()
+            elif name == "has_results":
+                value = value.lower()
             if not value:
                 continue
             if value in allowed:
@@ -173,12 +176,9 @@ def clean_params(params: QueryDict, vocabulary: Vocabulary) -> CleanParams:
         if low in clean and high in clean and int(clean[low]) > int(clean[high]):
             problems.append(f"{RANGES[low][0]} is above “{RANGES[high][0].lower()}”: swapped them.")
             clean[low], clean[high] = clean[high], clean[low]
-    has_results = params.get("has_results", "").strip().lower()
-    if has_results in ("yes", "no"):
-        clean["has_results"] = has_results
-    elif has_results:
-        problems.append(f"Results: use “yes” or “no”, not “{has_results[:60]}”.")
-    query = params.get("q", "").strip()
+    query = "".join(ch for ch in params.get("q", "") if ch.isprintable()).strip()
+    if query != params.get("q", "").strip():
+        problems.append("Search: invisible control characters were removed.")
     if len(query) > MAX_QUERY_LENGTH:
         problems.append(f"Search: only the first {MAX_QUERY_LENGTH} characters were used.")
         query = query[:MAX_QUERY_LENGTH]
@@ -220,9 +220,7 @@ class TrialFilter(django_filters.FilterSet):
     origin = _multiple("origin")
     listing = _multiple("listing")
     country = _multiple("country")
-    has_results = django_filters.ChoiceFilter(
-        label="Results", choices=HAS_RESULTS_CHOICES, method="filter_has_results"
-    )
+    has_results = _multiple("has_results")
     enrollment_min = django_filters.NumberFilter(method="filter_enrollment_min")
     enrollment_max = django_filters.NumberFilter(method="filter_enrollment_max")
     follow_up_min = django_filters.NumberFilter(field_name="follow_up_months", lookup_expr="gte")
@@ -284,8 +282,9 @@ class TrialFilter(django_filters.FilterSet):
                 enrollment_n=Coalesce("actual_enrollment", "target_enrollment")
             ).order_by(F("enrollment_n").desc(nulls_last=True), "-id")
         if key == "phase":
+            ordered = [code for code in Phase.values if code != Phase.NA]
             rank = Case(
-                *(When(phase=code, then=Value(i)) for i, code in enumerate(Phase.values)),
+                *(When(phase=code, then=Value(i)) for i, code in enumerate(ordered)),
                 default=Value(-1),
                 output_field=IntegerField(),
             )
@@ -335,7 +334,7 @@ class TrialFilter(django_filters.FilterSet):
         return self._indexed(queryset, "country", value)
 
     def filter_has_results(self, queryset, name, value):
-        return self._indexed(queryset, "has_results", [value])
+        return self._indexed(queryset, "has_results", value)
 
     # Enrollment means the actual number when known, else the target (see Trial.enrollment).
     def filter_enrollment_min(self, queryset, name, value):

@@ -195,7 +195,7 @@ def publication_link(*, trial: Trial, publication: Publication, role: str) -> Tr
 # parts calls trials_reindex; the admin calls it after saving a trial with its inlines.
 def _with_ancestors(term, terms_by_id) -> list:
     chain = []
-    while term is not None:
+    while term is not None and term not in chain:  # a cycle must never hang a save
         chain.append(term)
         term = terms_by_id.get(term.parent_id)
     return chain
@@ -253,6 +253,9 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
     cell_types = {term.pk: term for term in CellType.objects.all()}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
+        # Lock the rows (in id order, so two reindexes cannot deadlock) so that concurrent
+        # reindexes of the same trial run one after the other instead of colliding.
+        list(Trial.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
         trials = list(
             Trial.objects.filter(pk__in=chunk)
             .select_related("sponsor")
@@ -280,9 +283,23 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
                 search_vector=SearchVector("title", "acronym", weight="A", config="english")
                 + SearchVector("search_text", weight="B", config="english")
             )
-    # Tell every web process that its in-memory copy of the index is out of date.
+    browse_index_changed()
+
+
+def browse_index_changed() -> None:
+    """Tell every web process that its in-memory copy of the browse index is out of date
+    (after a reindex, and after trials are deleted: their rows go with them)."""
     if not BrowseIndexState.objects.filter(pk=1).update(token=uuid.uuid4().hex):
         BrowseIndexState.objects.create(pk=1, token=uuid.uuid4().hex)
+
+
+@transaction.atomic
+def trials_delete(*, queryset) -> int:
+    """Delete trials (their parts and index rows cascade) and let the public pages know."""
+    count = queryset.count()
+    queryset.delete()
+    browse_index_changed()
+    return count
 
 
 # Workflow. The full review cycle (send back with a comment, history) comes with the curation

@@ -10,7 +10,7 @@ urlpatterns = [
     # Before the detail pattern: "export.csv" would otherwise be taken for a slug.
     path("trials/export.csv", export.export_csv, name="export-csv"),
     path("trials/export.json", export.export_json, name="export-json"),
-    path("trials/<str:slug>/", public.TrialDetailView.as_view(), name="trial-detail"),
+    path("trials/<slug:slug>/", public.TrialDetailView.as_view(), name="trial-detail"),
     path("conditions/<slug:slug>/", public.ConditionDetailView.as_view(), name="condition-detail"),
     path("cell-types/<slug:slug>/", public.CellTypeDetailView.as_view(), name="cell-type-detail"),
     path("routes/<slug:slug>/", public.RouteDetailView.as_view(), name="route-detail"),

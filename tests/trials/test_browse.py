@@ -597,3 +597,83 @@ def test_bitmaps_count_members():
     assert (bitmap(range(1, 1000, 2)) & bitmap(range(0, 1000, 3))).bit_count() == len(
         set(range(1, 1000, 2)) & set(range(0, 1000, 3))
     )
+
+
+# --- found in review ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/trials/?page=²", "/trials/?page=①", "/conditions/ms/?page=²"])
+def test_unicode_digits_in_page_are_a_message_not_an_error(client, catalogue, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "There is no page" in response.content.decode()
+
+
+def test_nul_bytes_never_reach_the_database(client, catalogue):
+    assert client.get("/trials/%00/").status_code == 404
+    response = client.get("/trials/?q=%00")
+    assert response.status_code == 200
+    assert "control characters were removed" in response.content.decode()
+    assert len(titles(response)) == 7
+
+
+def test_both_results_options_together_mean_either(client, catalogue):
+    assert len(titles(client.get("/trials/?has_results=yes&has_results=no"))) == 7
+
+
+def test_phase_1_does_not_include_early_phase_1():
+    from trials.models import Phase
+
+    assert Phase.matching("PHASE1") == ["PHASE1", "PHASE1_PHASE2"]
+
+
+def test_not_applicable_phase_sorts_after_real_phases(client, catalogue):
+    TrialFactory(title="Synthetic browse trial NA", phase="NA")
+    order = [t.title[-2:].strip() for t in client.get("/trials/?sort=phase").context["trials"]]
+    assert order[0] == "C"  # phase 3
+    assert order.index("NA") > order.index("A")  # after phase 1
+
+
+def test_deleting_a_trial_in_the_admin_updates_counts_at_once(superuser_client, catalogue):
+    assert facet_map(superuser_client.get("/trials/"))["country"]["US"] == 2
+    trial = catalogue["C"]
+    response = superuser_client.post(f"/admin/trials/trial/{trial.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    response = superuser_client.get("/trials/?country=US")
+    assert facet_map(response)["country"]["US"] == 1
+    assert response.context["paginator"].count == 1
+
+
+def test_renaming_a_sponsor_in_the_admin_updates_search(superuser_client, catalogue):
+    sponsor = services.organisation_get_or_create(name="Old Sponsor Name")
+    services.trial_update(trial=catalogue["A"], sponsor=sponsor)
+    response = superuser_client.post(
+        f"/admin/trials/organisation/{sponsor.pk}/change/",
+        {"name": "Zebrafish Foundation", "country": "", "website": ""},
+    )
+    assert response.status_code == 302
+    assert titles(superuser_client.get("/trials/?q=zebrafish")) == {"A"}
+
+
+def test_a_term_cannot_be_moved_under_its_own_child(superuser_client):
+    from trials.models import Condition
+
+    ms = Condition.objects.get(slug="ms")
+    response = superuser_client.post(
+        f"/admin/trials/condition/{ms.pk}/change/",
+        {
+            "slug": "ms",
+            "name": ms.name,
+            "description": "",
+            "mesh_id": ms.mesh_id,
+            "parent": Condition.objects.get(slug="spms").pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "cannot sit under itself" in response.content.decode()
+    assert Condition.objects.get(slug="ms").parent is None
+
+
+def test_home_phase_chart_counts_each_trial_once(client, catalogue):
+    charts = {chart.slug: chart for chart in client.get("/").context["charts"]}
+    assert sum(bar.value for bar in charts["phase"].bars) == 6  # D has no phase

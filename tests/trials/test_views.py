@@ -125,7 +125,7 @@ def test_a_registry_id_search_goes_straight_to_the_trial(client, catalogue):
         ("cell_type=<script>", "Cell type: there is no “&lt;script&gt;” in the tracker.", 4),
         ("enrollment_min=abc", "Participants from: “abc” is not a whole number", 4),
         ("follow_up_max=-3", "Follow-up up to (months): “-3” is not a whole number", 4),
-        ("has_results=maybe", "Results: use “yes” or “no”, not “maybe”.", 4),
+        ("has_results=maybe", "Results: there is no “maybe” in the tracker.", 4),
         ("sort=chaos", "Sort: “chaos” is not a way to sort", 4),
         ("page=999999", "There is no page “999999”; showing page 1.", 4),
         ("page=abc", "There is no page “abc”; showing page 1.", 4),

@@ -25,8 +25,13 @@ class Phase(models.TextChoices):
 
     @classmethod
     def matching(cls, code: str) -> list[str]:
-        """Codes a filter for `code` should match: PHASE2 also means phase 1/2 and 2/3 trials."""
-        return [value for value in cls.values if value == code or code in value.split("_")]
+        """Codes a filter for `code` should match: PHASE2 also means phase 1/2 and 2/3 trials
+        (but PHASE1 does not mean early phase 1)."""
+        return [
+            value
+            for value in cls.values
+            if value == code or (value.startswith("PHASE") and code in value.split("_"))
+        ]
 
 
 class Status(models.TextChoices):

@@ -4,6 +4,7 @@ Slugs are part of the public URL contract (`/trials/?condition=als`); curators e
 vocabularies in the admin, and the starting terms ship as a data migration.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
@@ -67,6 +68,17 @@ class HierarchicalTerm(Term):
                 name="%(app_label)s_%(class)s_not_own_parent",
             )
         ]
+
+    def clean(self):
+        super().clean()
+        # A loop (ms under spms under ms) would make "a parent includes its children" endless.
+        if self.pk and self.parent_id:
+            saved_slug = type(self).objects.filter(pk=self.pk).values_list("slug", flat=True)
+            below = type(self).objects.with_descendants(list(saved_slug))
+            if self.parent_id in below:
+                raise ValidationError(
+                    {"parent": "A term cannot sit under itself or one of its narrower terms."}
+                )
 
 
 class Condition(HierarchicalTerm):

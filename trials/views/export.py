@@ -148,7 +148,8 @@ def export_csv(request):
     if filterset.problems:
         return _bad_request(filterset.problems)
     base_url = request.build_absolute_uri("/").rstrip("/")
-    writer = csv.writer(_Echo())
+    # Quote every cell: a spreadsheet splitting on ";" must not see a bare formula either.
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
     def rows():
         yield "\ufeff"  # BOM: spreadsheet programs then read the file as UTF-8

@@ -15,7 +15,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from trials.charts import bar_chart, short_label
 from trials.facets import build_facets
 from trials.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
-from trials.models import CellType, Condition, Route, Trial
+from trials.models import CellType, Condition, Phase, Route, Trial
 
 REGISTRY_ID = re.compile(
     r"^(NCT\d{8}|\d{4}-\d{6}-\d{2}|\d{4}-5\d{5}-\d{2}-\d{2}|ISRCTN\d{8})$", re.IGNORECASE
@@ -111,7 +111,7 @@ class TrialListView(ListView):
         # rather than answering 404 to a link someone shared.
         paginator = self.get_paginator(queryset, page_size)
         raw = self.request.GET.get("page", "1")
-        number = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        number = int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else 0
         if not 1 <= number <= paginator.num_pages:
             target = paginator.num_pages if number > paginator.num_pages else 1
             if raw != "1" and paginator.count:
@@ -249,6 +249,11 @@ class HomeView(TemplateView):
             ]
             return bar_chart(slug, title, rows)
 
+        # One bar per trial: the chart counts each trial's own phase (the facet counts a
+        # phase 1/2 trial under phase 1 and phase 2 too, which is right for filtering only).
+        phases = dict(
+            published.exclude(phase="").order_by().values_list("phase").annotate(n=Count("pk"))
+        )
         years = (
             published.filter(start_date__isnull=False)
             .annotate(year=ExtractYear("start_date"))
@@ -264,7 +269,14 @@ class HomeView(TemplateView):
             cell_types=[e for e in entry_points("cell_type") if e["option"].depth <= 1],
             recent=published.for_list().order_by("-updated_at", "-id")[:6],
             charts=[
-                chart("phase", "Trials by phase", "phase"),
+                bar_chart(
+                    "phase",
+                    "Trials by phase",
+                    [
+                        (label, phases.get(code, 0), f"{list_url}?phase={code}")
+                        for code, label in Phase.choices
+                    ],
+                ),
                 chart(
                     "cell-type", "Trials by cell type", "cell_type", top_level_only=True, short=True
                 ),

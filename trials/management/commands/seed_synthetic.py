@@ -74,10 +74,8 @@ class Command(BaseCommand):
     @transaction.atomic
     def clear(self) -> int:
         synthetic = Trial.objects.filter(slug__startswith=SLUG_PREFIX)
-        count = synthetic.count()
         Intervention.routes.through.objects.filter(intervention__trial__in=synthetic).delete()
-        synthetic.delete()
-        return count
+        return services.trials_delete(queryset=synthetic)
 
     @transaction.atomic
     def seed(self, n: int, rng: random.Random) -> int:
