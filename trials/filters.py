@@ -39,8 +39,8 @@ MAX_QUERY_LENGTH = 200
 class Vocabulary:
     """Every term of the three vocabularies, loaded once per request (three small queries).
 
-    The filters validate slugs against it, expand parents to descendants with it, and the
-    facets list their options from it, so none of them queries the vocabularies again.
+    The filters validate slugs against it and the facets list their options from it, so
+    neither queries the vocabularies again.
     """
 
     def __init__(self):
@@ -49,23 +49,6 @@ class Vocabulary:
             "cell_type": list(CellType.objects.all()),
             "route": list(Route.objects.all()),
         }
-
-    def by_slug(self, kind: str) -> dict:
-        return {term.slug: term for term in self.terms[kind]}
-
-    def descendant_ids(self, kind: str, slugs) -> list[int]:
-        children: dict[int | None, list[int]] = {}
-        for term in self.terms[kind]:
-            children.setdefault(getattr(term, "parent_id", None), []).append(term.pk)
-        wanted = set(slugs)
-        stack = [term.pk for term in self.terms[kind] if term.slug in wanted]
-        found: set[int] = set()
-        while stack:
-            term_id = stack.pop()
-            if term_id not in found:
-                found.add(term_id)
-                stack.extend(children.get(term_id, []))
-        return sorted(found)
 
     def tree(self, kind: str) -> list[tuple]:
         """(term, depth) in display order: each parent followed by its children, by name."""
