@@ -406,6 +406,7 @@ def test_csv_carries_publication_dois(client):
     row = read_csv(client.get("/trials/export.csv"))[0]
     assert row["publication_dois"] == "10.5555/synthetic.3"
     assert row["registry_ids"] == "NCT90000003; 2020-000003-11"
+    assert row["has_results"] == "no"
 
 
 @pytest.mark.parametrize(

@@ -120,6 +120,7 @@ def csv_row(record: dict) -> list[str]:
         "routes": "; ".join(record["routes"]),
         "origins": "; ".join(record["origins"]),
         "publication_dois": "; ".join(p["doi"] for p in record["publications"] if p["doi"]),
+        "has_results": "yes" if record["has_results"] else "no",
     }
     return [neutralise(joined.get(column, record.get(column))) for column in CSV_COLUMNS]
 
