@@ -12,11 +12,14 @@ from trials.models.choices import (
     Phase,
     PublicationRole,
     Registry,
+    ReportStatus,
     SourceKind,
     Status,
     TissueSource,
     Workflow,
+    WorkflowAction,
 )
+from trials.models.curation import ProblemReport, WorkflowEvent
 from trials.models.evidence import Publication, Source, TrialPublication
 from trials.models.index import BrowseIndexState, FacetValue
 from trials.models.trial import Intervention, Organisation, Outcome, RegistryId, Site, Trial
@@ -41,10 +44,12 @@ __all__ = [
     "Outcome",
     "OutcomeKind",
     "Phase",
+    "ProblemReport",
     "Publication",
     "PublicationRole",
     "Registry",
     "RegistryId",
+    "ReportStatus",
     "Route",
     "Site",
     "Source",
@@ -54,4 +59,6 @@ __all__ = [
     "Trial",
     "TrialPublication",
     "Workflow",
+    "WorkflowAction",
+    "WorkflowEvent",
 ]

@@ -155,3 +155,19 @@ def in_choices(field: str, enum: type[models.TextChoices], *, blank: bool = Fals
     """The condition 'field holds one of the enum's codes' (or is empty, when allowed)."""
     values = list(enum.values) + ([""] if blank else [])
     return models.Q(**{f"{field}__in": values})
+
+
+class WorkflowAction(models.TextChoices):
+    SUBMIT = "submit", "Submitted for review"
+    PUBLISH = "publish", "Published"
+    SEND_BACK = "send_back", "Sent back to draft"
+    WITHDRAW = "withdraw", "Withdrawn"
+    APPROVE_EDITS = "approve_edits", "Edits after publication approved"
+    VERIFY = "verify", "Marked verified"
+    REVERT = "revert", "Reverted to an earlier version"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    FIXED = "fixed", "Fixed"
+    DISMISSED = "dismissed", "Dismissed (not a problem)"
