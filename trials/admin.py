@@ -2,23 +2,98 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from trials import services
+from trials import history, services
+from trials.admin_forms import RevertForm, TransitionForm, TrialAdminForm
 from trials.models import (
     CellType,
     Condition,
     Intervention,
     Organisation,
     Outcome,
+    ProblemReport,
     Publication,
     RegistryId,
+    ReportStatus,
     Route,
     Site,
     Source,
     Trial,
     TrialPublication,
+    Workflow,
 )
+
+# The workflow steps curators and reviewers take from the admin, in the order they are offered:
+# name → (button label, needs the publish permission, comment required).
+WORKFLOW_STEPS = {
+    "submit": ("Submit for review", False, False),
+    "publish": ("Publish", True, False),
+    "send_back": ("Send back to draft", True, True),
+    "withdraw": ("Withdraw from the public site", True, False),
+    "approve_edits": ("Approve edits made since publication", True, False),
+    "mark_verified": ("Mark verified against the sources today", False, False),
+}
+
+
+def run_workflow_step(step: str, trial: Trial, user, comment: str) -> Trial:
+    if step in services.TRANSITIONS:
+        return services.trial_transition(trial=trial, action=step, user=user, comment=comment)
+    if step == "approve_edits":
+        return services.trial_approve_edits(trial=trial, user=user, comment=comment)
+    return services.trial_mark_verified(trial=trial, user=user, comment=comment)
+
+
+def available_steps(trial: Trial, user) -> list[str]:
+    """The steps that make sense for this trial now and that this user may take."""
+    steps = []
+    for step, (_, needs_publish, _) in WORKFLOW_STEPS.items():
+        if needs_publish and not user.has_perm(services.PUBLISH_PERMISSION):
+            continue
+        if step in services.TRANSITIONS and trial.workflow not in services.TRANSITIONS[step][0]:
+            continue
+        if step == "approve_edits" and not (
+            trial.workflow == Workflow.PUBLISHED and trial.edited_since_review
+        ):
+            continue
+        steps.append(step)
+    return steps
+
+
+class ReviewQueueFilter(admin.SimpleListFilter):
+    """The reviewers' and curators' queue: what is waiting for someone."""
+
+    title = "review queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("needs_review", "Needs review (submitted, or edited since publication)"),
+            ("submitted", "Submitted, waiting for a reviewer"),
+            ("edited", "Published, edited since review"),
+            ("reports", "Has open problem reports"),
+        ]
+
+    def queryset(self, request, queryset):
+        open_reports = Exists(
+            ProblemReport.objects.filter(trial=OuterRef("pk"), status=ReportStatus.OPEN)
+        )
+        edited = Q(workflow=Workflow.PUBLISHED, edited_since_review=True)
+        match self.value():
+            case "needs_review":
+                return queryset.filter(Q(workflow=Workflow.IN_REVIEW) | edited)
+            case "submitted":
+                return queryset.filter(workflow=Workflow.IN_REVIEW)
+            case "edited":
+                return queryset.filter(edited)
+            case "reports":
+                return queryset.filter(open_reports)
+        return queryset
 
 
 class RegistryIdInline(admin.TabularInline):
@@ -75,6 +150,7 @@ class TrialPublicationInline(admin.TabularInline):
 
 @admin.register(Trial)
 class TrialAdmin(admin.ModelAdmin):
+    form = TrialAdminForm
     list_display = [
         "display_title",
         "registry_id_list",
@@ -82,12 +158,14 @@ class TrialAdmin(admin.ModelAdmin):
         "phase",
         "status",
         "workflow",
+        "edited_since_review",
         "last_verified",
         "updated_at",
     ]
     list_display_links = ["display_title"]
     list_select_related = ["sponsor"]
     list_filter = [
+        ReviewQueueFilter,
         "workflow",
         "phase",
         "status",
@@ -101,7 +179,10 @@ class TrialAdmin(admin.ModelAdmin):
     # Workflow moves only through the actions below, which check permissions on the server:
     # a crafted POST with workflow=published changes nothing.
     readonly_fields = [
+        "review_log",
         "workflow",
+        "edited_since_review",
+        "last_verified",
         "published_at",
         "created_by",
         "reviewed_by",
@@ -117,7 +198,7 @@ class TrialAdmin(admin.ModelAdmin):
         SourceInline,
         TrialPublicationInline,
     ]
-    actions = ["submit_for_review", "publish", "send_back", "withdraw"]
+    actions = ["submit", "publish", "send_back", "withdraw", "approve_edits", "mark_verified"]
     fieldsets = [
         (
             None,
@@ -161,13 +242,15 @@ class TrialAdmin(admin.ModelAdmin):
             "Curation",
             {
                 "fields": [
-                    ("workflow", "last_verified"),
+                    ("workflow", "edited_since_review", "last_verified"),
                     "curator_notes",
+                    "review_log",
                     ("created_by", "reviewed_by", "published_at"),
                     ("created_at", "updated_at"),
                 ]
             },
         ),
+        ("Why this change", {"fields": ["change_reason", "based_on_version"]}),
     ]
 
     def get_queryset(self, request):
@@ -179,6 +262,29 @@ class TrialAdmin(admin.ModelAdmin):
             )
         )
 
+    @admin.display(description="Review log")
+    def review_log(self, obj):
+        """Who moved the trial through review and what they said (why it was sent back)."""
+        events = obj.events.select_related("user")[:20] if obj.pk else []
+        if not events:
+            return "—"
+        return format_html(
+            "<ul class='review-log'>{}</ul>",
+            format_html_join(
+                "",
+                "<li><strong>{}</strong> by {} on {}{}</li>",
+                (
+                    (
+                        event.get_action_display(),
+                        event.user.get_username() if event.user else "system",
+                        timezone.localtime(event.created_at).strftime("%d %b %Y %H:%M"),
+                        f": {event.comment}" if event.comment else "",
+                    )
+                    for event in events
+                ),
+            ),
+        )
+
     @admin.display(description="Trial", ordering="title")
     def display_title(self, obj):
         return str(obj)
@@ -187,10 +293,47 @@ class TrialAdmin(admin.ModelAdmin):
     def registry_id_list(self, obj):
         return ", ".join(r.identifier for r in obj.registry_ids.all())
 
+    # Saving: the version claimed first (a stale form is refused, see TrialAdminForm), then the
+    # trial and inlines, then one history entry with the curator's reason. The whole request
+    # runs in the admin's transaction, so a failure anywhere leaves nothing half-saved.
     def save_model(self, request, obj, form, change):
-        if not change:
+        if change:
+            services.trial_claim_version(
+                trial=obj, expected_version=form.cleaned_data["based_on_version"]
+            )
+        else:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and not (form.has_real_changes() or any(f.has_changed() for f in formsets)):
+            services.trials_reindex(trial_ids=[form.instance.pk])
+            return
+        services.trial_changed(
+            trial=form.instance,
+            user=request.user,
+            reason=form.cleaned_data.get("change_reason") or ("Edited" if change else "Created"),
+            created=not change,
+            claimed=change,
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.StaleEditError as stale:
+            # Only when two saves race past the form check (SQLite has no row locks).
+            self.message_user(request, stale.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        trial = self.get_object(request, object_id)
+        steps = available_steps(trial, request.user) if trial else []
+        extra_context = {
+            **(extra_context or {}),
+            "workflow_steps": [(step, WORKFLOW_STEPS[step][0]) for step in steps],
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def delete_model(self, request, obj):
         services.trials_delete(queryset=Trial.objects.filter(pk=obj.pk))
@@ -198,47 +341,185 @@ class TrialAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         services.trials_delete(queryset=queryset)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Inlines (ids, arms, routes) are saved only now; index what a search should find.
-        services.trials_reindex(trial_ids=[form.instance.pk])
-
-    # Workflow actions: each calls the service, which re-checks the permission.
     def has_publish_permission(self, request):
         return request.user.has_perm(services.PUBLISH_PERMISSION)
 
-    def _transition(self, request, queryset, action, done):
-        moved = 0
-        for trial in queryset:
+    # Workflow pages: each step asks for a comment on a confirmation page (required to send a
+    # trial back), then calls the service, which re-checks the permission on the server.
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/workflow/<str:step>/",
+                wrap(self.workflow_view),
+                name="trials_trial_workflow",
+            ),
+            path(
+                "<path:object_id>/history/<int:revision_id>/",
+                wrap(self.revision_view),
+                name="trials_trial_revision",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _workflow_page(self, request, trials, step, form, **context):
+        label, _, _ = WORKFLOW_STEPS[step]
+        return TemplateResponse(
+            request,
+            "admin/trials/trial/workflow.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"{label}: are you sure?",
+                "step": step,
+                "step_label": label,
+                "trials": trials,
+                "form": form,
+                **context,
+            },
+        )
+
+    def _run_steps(self, request, trials, step, comment) -> int:
+        done = 0
+        for trial in trials:
             try:
-                services.trial_transition(trial=trial, action=action, user=request.user)
-                moved += 1
+                run_workflow_step(step, trial, request.user, comment)
+                done += 1
             except (ValidationError, PermissionDenied) as error:
-                self.message_user(
-                    request,
-                    " ".join(error.messages if hasattr(error, "messages") else [str(error)]),
-                    messages.ERROR,
-                )
-        if moved:
-            self.message_user(request, f"{moved} trial(s) {done}.", messages.SUCCESS)
+                text = " ".join(getattr(error, "messages", None) or [str(error)])
+                self.message_user(request, text, messages.ERROR)
+        if done:
+            label = WORKFLOW_STEPS[step][0].lower()
+            self.message_user(request, f"{label.capitalize()}: {done} trial(s).", messages.SUCCESS)
+        return done
+
+    def workflow_view(self, request, object_id, step):
+        trial = self.get_object(request, object_id)
+        if trial is None or step not in WORKFLOW_STEPS:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, trial):
+            raise PermissionDenied
+        comment_required = WORKFLOW_STEPS[step][2]
+        if request.method == "POST":
+            form = TransitionForm(request.POST, comment_required=comment_required)
+            if form.is_valid():
+                self._run_steps(request, [trial], step, form.cleaned_data["comment"])
+                return HttpResponseRedirect(reverse("admin:trials_trial_change", args=[trial.pk]))
+        else:
+            form = TransitionForm(comment_required=comment_required)
+        return self._workflow_page(request, [trial], step, form, single=True)
+
+    def _bulk_step(self, request, queryset, step):
+        comment_required = WORKFLOW_STEPS[step][2]
+        if request.POST.get("confirmed") == "yes":
+            form = TransitionForm(request.POST, comment_required=comment_required)
+            if form.is_valid():
+                self._run_steps(request, list(queryset), step, form.cleaned_data["comment"])
+                return None
+        else:
+            form = TransitionForm(comment_required=comment_required)
+        return self._workflow_page(request, list(queryset), step, form, single=False)
 
     @admin.action(description="Submit selected trials for review", permissions=["change"])
-    def submit_for_review(self, request, queryset):
-        self._transition(request, queryset, "submit", "submitted for review")
+    def submit(self, request, queryset):
+        return self._bulk_step(request, queryset, "submit")
 
     @admin.action(description="Publish selected trials", permissions=["publish"])
     def publish(self, request, queryset):
-        self._transition(request, queryset, "publish", "published")
+        return self._bulk_step(request, queryset, "publish")
 
     @admin.action(description="Send selected trials back to draft", permissions=["publish"])
     def send_back(self, request, queryset):
-        self._transition(request, queryset, "send_back", "sent back to draft")
+        return self._bulk_step(request, queryset, "send_back")
 
     @admin.action(
         description="Withdraw selected trials from the public site", permissions=["publish"]
     )
     def withdraw(self, request, queryset):
-        self._transition(request, queryset, "withdraw", "withdrawn")
+        return self._bulk_step(request, queryset, "withdraw")
+
+    @admin.action(description="Approve edits made since publication", permissions=["publish"])
+    def approve_edits(self, request, queryset):
+        return self._bulk_step(request, queryset, "approve_edits")
+
+    @admin.action(description="Mark selected trials verified today", permissions=["change"])
+    def mark_verified(self, request, queryset):
+        return self._bulk_step(request, queryset, "mark_verified")
+
+    # History: every snapshot with who and why; each shows what changed from the one before
+    # and can be restored (with its parts).
+    def history_view(self, request, object_id, extra_context=None):
+        trial = self.get_object(request, object_id)
+        if trial is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, trial):
+            raise PermissionDenied
+        return TemplateResponse(
+            request,
+            "admin/trials/trial/history.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": trial,
+                "title": f"History: {trial}",
+                "versions": history.trial_versions(trial),
+            },
+        )
+
+    def revision_view(self, request, object_id, revision_id):
+        trial = self.get_object(request, object_id)
+        if trial is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, trial):
+            raise PermissionDenied
+        versions = list(history.trial_versions(trial))
+        index = next((i for i, v in enumerate(versions) if v.revision_id == revision_id), None)
+        if index is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        version = versions[index]
+        previous = versions[index + 1] if index + 1 < len(versions) else None
+        can_revert = index > 0 and self.has_change_permission(request, trial)
+        form = RevertForm(request.POST or None)
+        if request.method == "POST":
+            if not can_revert:
+                raise PermissionDenied
+            if form.is_valid():
+                try:
+                    services.trial_revert(
+                        trial=trial,
+                        revision_id=revision_id,
+                        user=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                else:
+                    self.message_user(
+                        request, "The trial and its parts were reverted.", messages.SUCCESS
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:trials_trial_change", args=[trial.pk])
+                    )
+        current = history.snapshot(versions[0])
+        return TemplateResponse(
+            request,
+            "admin/trials/trial/revision.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": trial,
+                "title": f"Version of {version.revision.date_created:%d %b %Y %H:%M}: {trial}",
+                "version": version,
+                "changes": history.diff(
+                    history.snapshot(previous) if previous else None, history.snapshot(version)
+                ),
+                "revert_changes": history.diff(current, history.snapshot(version))
+                if can_revert
+                else [],
+                "can_revert": can_revert,
+                "form": form,
+            },
+        )
 
 
 class TermAdmin(admin.ModelAdmin):

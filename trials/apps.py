@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class TrialsConfig(AppConfig):
     name = "trials"
     verbose_name = "Trials"
+
+    def ready(self):
+        from trials import history
+
+        history.register()

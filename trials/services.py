@@ -6,15 +6,18 @@ raises ValidationError (with the field named) and writes nothing.
 
 import uuid
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
+import reversion
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
+from trials import history
 from trials.models import (
     BrowseIndexState,
     CellType,
@@ -32,9 +35,109 @@ from trials.models import (
     Trial,
     TrialPublication,
     Workflow,
+    WorkflowAction,
+    WorkflowEvent,
 )
 
 PUBLISH_PERMISSION = "trials.publish_trial"
+
+
+# History and optimistic locking. Every write below ends in _record: one revision holding the
+# trial and all its parts, with who and why. Writes nested in an outer `change_record()` (an
+# importer creating a trial and its arms, an admin save) join that one revision.
+def change_record(*, user=None, reason: str = ""):
+    """Group the writes inside into one history entry (and one transaction) with this user
+    and reason; used by the admin, importers and management commands."""
+    return _RecordScope(user, reason)
+
+
+class _RecordScope:
+    def __init__(self, user, reason):
+        self.user, self.reason = user, reason
+        self._revision = reversion.create_revision()
+
+    def __enter__(self):
+        self._revision.__enter__()
+        if self.user is not None:
+            reversion.set_user(self.user)
+        if self.reason:
+            reversion.set_comment(self.reason)
+
+    def __exit__(self, *exc_info):
+        return self._revision.__exit__(*exc_info)
+
+
+def _record(trial: Trial, *, user=None, reason: str, edit: bool = True, bump: bool = True) -> None:
+    """Snapshot the trial and its parts into the current (or a new) revision. An `edit` bumps
+    the version (so open forms based on the old one are refused; `bump=False` when the caller
+    already claimed it) and, on a published trial, puts it in the reviewers' queue."""
+    if edit:
+        if bump:
+            Trial.objects.filter(pk=trial.pk).update(
+                version=F("version") + 1, updated_at=timezone.now()
+            )
+        Trial.objects.filter(pk=trial.pk, workflow=Workflow.PUBLISHED).update(
+            edited_since_review=True
+        )
+        trial.refresh_from_db(fields=["version", "edited_since_review", "updated_at"])
+    with reversion.create_revision():
+        if user is not None and reversion.get_user() is None:
+            reversion.set_user(user)
+        if not reversion.get_comment():
+            reversion.set_comment(reason)
+        reversion.add_to_revision(trial)
+
+
+def trial_changed(*, trial: Trial, user, reason: str, created: bool, claimed: bool) -> None:
+    """After the admin saved a trial and its inlines itself: reindex and record the change
+    (`claimed`: the admin already took the new version with trial_claim_version)."""
+    trials_reindex(trial_ids=[trial.pk])
+    _record(trial, user=user, reason=reason, edit=not created, bump=not claimed)
+
+
+class StaleEditError(ValidationError):
+    """Someone saved the trial after this edit began; saving would overwrite their work."""
+
+    def __init__(self, *, trial: Trial, expected_version: int):
+        self.trial = trial
+        self.changes = history.changes_since(trial, expected_version)
+        latest = history.trial_versions(trial).select_related("revision__user").first()
+        who = ""
+        if latest is not None:
+            user = latest.revision.user
+            when = timezone.localtime(latest.revision.date_created).strftime("%d %b %Y %H:%M")
+            who = f" ({user.get_username() if user else 'system'}, {when})"
+        super().__init__(
+            f"Someone else saved this trial while you were editing it{who}. Your changes "
+            "have not been saved: they are still in this form. Open the trial in a new tab "
+            "to see the current version, then make your changes there again.",
+            code="stale",
+        )
+
+
+def trial_claim_version(*, trial: Trial, expected_version: int) -> None:
+    """Take the next version of the trial if nobody moved it past `expected_version`, in one
+    conditional UPDATE, so two saves of the same version cannot both succeed."""
+    claimed = Trial.objects.filter(pk=trial.pk, version=expected_version).update(
+        version=expected_version + 1
+    )
+    if not claimed:
+        raise StaleEditError(trial=trial, expected_version=expected_version)
+    trial.version = expected_version + 1
+
+
+def trial_check_version(*, trial: Trial, expected_version: int) -> None:
+    """Refuse early (before validation of a form completes) when the trial moved on; on
+    PostgreSQL the row stays locked until the transaction ends, so the claim that follows
+    cannot fail."""
+    current = (
+        Trial.objects.select_for_update()
+        .filter(pk=trial.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if current != expected_version:
+        raise StaleEditError(trial=trial, expected_version=expected_version)
 
 
 def _unique_slug(base: str) -> str:
@@ -73,6 +176,8 @@ def trial_create(
     collaborators: Iterable[Organisation] = (),
     created_by=None,
     slug: str = "",
+    user=None,
+    reason: str = "Created",
     **fields: Any,
 ) -> Trial:
     """Create a trial as a draft (unless `workflow` says otherwise, e.g. for imports of backups)."""
@@ -88,32 +193,55 @@ def trial_create(
     trial.conditions.set(_terms(Condition, conditions))
     trial.collaborators.set(list(collaborators))
     trials_reindex(trial_ids=[trial.pk])
+    _record(trial, user=user or created_by, reason=reason, edit=False)
     return trial
 
 
 @transaction.atomic
-def trial_update(*, trial: Trial, **fields: Any) -> Trial:
-    """Change plain fields of a trial, validated, and keep its search document current."""
+def trial_update(
+    *,
+    trial: Trial,
+    expected_version: int | None = None,
+    user=None,
+    reason: str = "Edited",
+    **fields: Any,
+) -> Trial:
+    """Change plain fields of a trial, validated, and keep its search document current.
+    With `expected_version` (the version the change was based on), a trial that someone else
+    changed meanwhile raises StaleEditError and nothing is written."""
+    if expected_version is not None:
+        trial_claim_version(trial=trial, expected_version=expected_version)
     for name, value in fields.items():
         setattr(trial, name, value)
     trial.full_clean()
     trial.save()
     trials_reindex(trial_ids=[trial.pk])
+    _record(trial, user=user, reason=reason)
     return trial
 
 
 @transaction.atomic
-def registry_id_add(*, trial: Trial, registry: str, identifier: str) -> RegistryId:
+def registry_id_add(
+    *, trial: Trial, registry: str, identifier: str, user=None, reason: str = ""
+) -> RegistryId:
     registry_id = RegistryId(trial=trial, registry=registry, identifier=identifier)
     registry_id.full_clean()
     registry_id.save()
     trials_reindex(trial_ids=[trial.pk])
+    _record(trial, user=user, reason=reason or f"Registry id {identifier} added")
     return registry_id
 
 
 @transaction.atomic
 def intervention_add(
-    *, trial: Trial, label: str, cell_type: str | None = None, routes: Iterable[str] = (), **fields
+    *,
+    trial: Trial,
+    label: str,
+    cell_type: str | None = None,
+    routes: Iterable[str] = (),
+    user=None,
+    reason: str = "",
+    **fields,
 ) -> Intervention:
     intervention = Intervention(
         trial=trial,
@@ -126,31 +254,39 @@ def intervention_add(
     intervention.save()
     intervention.routes.set(_terms(Route, routes))
     trials_reindex(trial_ids=[trial.pk])
+    _record(trial, user=user, reason=reason or f"Arm “{label}” added")
     return intervention
 
 
 @transaction.atomic
-def outcome_add(*, trial: Trial, measure: str, **fields) -> Outcome:
+def outcome_add(*, trial: Trial, measure: str, user=None, reason: str = "", **fields) -> Outcome:
     outcome = Outcome(trial=trial, measure=measure, position=trial.outcomes.count(), **fields)
     outcome.full_clean()
     outcome.save()
+    _record(trial, user=user, reason=reason or "Outcome added")
     return outcome
 
 
 @transaction.atomic
-def site_add(*, trial: Trial, country: str, name: str = "", city: str = "") -> Site:
+def site_add(
+    *, trial: Trial, country: str, name: str = "", city: str = "", user=None, reason: str = ""
+) -> Site:
     site = Site(trial=trial, country=country, name=name, city=city)
     site.full_clean()
     site.save()
     trials_reindex(trial_ids=[trial.pk])
+    _record(trial, user=user, reason=reason or "Site added")
     return site
 
 
 @transaction.atomic
-def source_add(*, trial: Trial, title: str, url: str, **fields) -> Source:
+def source_add(
+    *, trial: Trial, title: str, url: str, user=None, reason: str = "", **fields
+) -> Source:
     source = Source(trial=trial, title=title, url=url, **fields)
     source.full_clean()
     source.save()
+    _record(trial, user=user, reason=reason or "Source added")
     return source
 
 
@@ -184,10 +320,14 @@ def publication_get_or_create(
 
 
 @transaction.atomic
-def publication_link(*, trial: Trial, publication: Publication, role: str) -> TrialPublication:
-    link, _ = TrialPublication.objects.get_or_create(
+def publication_link(
+    *, trial: Trial, publication: Publication, role: str, user=None, reason: str = ""
+) -> TrialPublication:
+    link, created = TrialPublication.objects.get_or_create(
         trial=trial, publication=publication, defaults={"role": role}
     )
+    if created:
+        _record(trial, user=user, reason=reason or "Publication linked")
     return link
 
 
@@ -302,8 +442,8 @@ def trials_delete(*, queryset) -> int:
     return count
 
 
-# Workflow. The full review cycle (send back with a comment, history) comes with the curation
-# issue; the rule that matters from day one is enforced here: only reviewers publish or withdraw.
+# Workflow: draft → in review → published → withdrawn. Curators submit; only reviewers (the
+# publish_trial permission, checked here on the server) publish, send back or withdraw.
 TRANSITIONS = {
     # action: (allowed from, to, needs publish permission)
     "submit": ({Workflow.DRAFT}, Workflow.IN_REVIEW, False),
@@ -325,41 +465,158 @@ class TransitionError(ValidationError):
     pass
 
 
+def _require(user, *, publish: bool = False) -> None:
+    if user is None:  # management commands and data migrations act as the system
+        return
+    if not user.has_perm("trials.change_trial"):
+        raise PermissionDenied("You cannot change trials.")
+    if publish and not user.has_perm(PUBLISH_PERMISSION):
+        raise PermissionDenied("Only reviewers can publish, send back, withdraw or approve.")
+
+
+def _event(trial: Trial, action: str, user, comment: str, from_state: str) -> WorkflowEvent:
+    event = WorkflowEvent(
+        trial=trial,
+        action=action,
+        from_state=from_state,
+        to_state=trial.workflow,
+        user=user,
+        comment=comment.strip(),
+    )
+    event.full_clean()
+    event.save()
+    return event
+
+
 @transaction.atomic
-def trial_transition(*, trial: Trial, action: str, user) -> Trial:
-    """Move a trial through the workflow, checking the user's permission on the server."""
+def trial_transition(*, trial: Trial, action: str, user, comment: str = "") -> Trial:
+    """Move a trial through the workflow, checking the user's permission on the server.
+    Sending back needs a comment: the curator must know what to fix."""
     allowed_from, target, needs_publish = TRANSITIONS[action]
-    if user is not None:
-        if not user.has_perm("trials.change_trial"):
-            raise PermissionDenied("You cannot change trials.")
-        if needs_publish and not user.has_perm(PUBLISH_PERMISSION):
-            raise PermissionDenied("Only reviewers can publish, send back or withdraw trials.")
+    _require(user, publish=needs_publish)
+    if action == "send_back" and not comment.strip():
+        raise TransitionError("Say what needs fixing when you send a trial back.")
     trial = Trial.objects.select_for_update().get(pk=trial.pk)
     if trial.workflow not in allowed_from:
         raise TransitionError(
             f"“{trial}” is {trial.get_workflow_display().lower()}, so it cannot be "
             f"{PAST_TENSE[action]}."
         )
+    from_state = trial.workflow
     trial.workflow = target
     if target == Workflow.PUBLISHED:
         trial.published_at = timezone.now()
         trial.reviewed_by = user
-    trial.save(update_fields=["workflow", "published_at", "reviewed_by", "updated_at"])
+        trial.edited_since_review = False
+    trial.save(
+        update_fields=[
+            "workflow",
+            "published_at",
+            "reviewed_by",
+            "edited_since_review",
+            "updated_at",
+        ]
+    )
+    _event(trial, action, user, comment, from_state)
     trials_reindex(trial_ids=[trial.pk])  # only published trials are in the browse index
+    reason = PAST_TENSE[action].capitalize() + (f": {comment.strip()}" if comment.strip() else "")
+    # Not an edit: a curator's open form stays valid (workflow fields are not in it).
+    _record(trial, user=user, reason=reason, edit=False)
     return trial
 
 
-def trial_submit(*, trial: Trial, user) -> Trial:
-    return trial_transition(trial=trial, action="submit", user=user)
+def trial_submit(*, trial: Trial, user, comment: str = "") -> Trial:
+    return trial_transition(trial=trial, action="submit", user=user, comment=comment)
 
 
-def trial_publish(*, trial: Trial, user) -> Trial:
-    return trial_transition(trial=trial, action="publish", user=user)
+def trial_publish(*, trial: Trial, user, comment: str = "") -> Trial:
+    return trial_transition(trial=trial, action="publish", user=user, comment=comment)
 
 
-def trial_withdraw(*, trial: Trial, user) -> Trial:
-    return trial_transition(trial=trial, action="withdraw", user=user)
+def trial_withdraw(*, trial: Trial, user, comment: str = "") -> Trial:
+    return trial_transition(trial=trial, action="withdraw", user=user, comment=comment)
 
 
-def trial_send_back(*, trial: Trial, user) -> Trial:
-    return trial_transition(trial=trial, action="send_back", user=user)
+def trial_send_back(*, trial: Trial, user, comment: str = "") -> Trial:
+    return trial_transition(trial=trial, action="send_back", user=user, comment=comment)
+
+
+@transaction.atomic
+def trial_approve_edits(*, trial: Trial, user, comment: str = "") -> Trial:
+    """A reviewer has checked the edits made to a published trial: it leaves the queue."""
+    _require(user, publish=True)
+    trial = Trial.objects.select_for_update().get(pk=trial.pk)
+    if trial.workflow != Workflow.PUBLISHED or not trial.edited_since_review:
+        raise TransitionError(f"“{trial}” has no edits waiting for review.")
+    trial.edited_since_review = False
+    trial.reviewed_by = user
+    trial.save(update_fields=["edited_since_review", "reviewed_by", "updated_at"])
+    _event(trial, WorkflowAction.APPROVE_EDITS, user, comment, trial.workflow)
+    reason = "Edits approved" + (f": {comment.strip()}" if comment.strip() else "")
+    _record(trial, user=user, reason=reason, edit=False)
+    return trial
+
+
+@transaction.atomic
+def trial_mark_verified(*, trial: Trial, user, on: date | None = None, comment: str = "") -> Trial:
+    """A curator checked the record against its sources today."""
+    _require(user)
+    trial = Trial.objects.select_for_update().get(pk=trial.pk)
+    trial.last_verified = on or timezone.localdate()
+    trial.save(update_fields=["last_verified", "updated_at"])
+    _event(trial, WorkflowAction.VERIFY, user, comment, trial.workflow)
+    reason = "Marked verified" + (f": {comment.strip()}" if comment.strip() else "")
+    _record(trial, user=user, reason=reason, edit=False)
+    return trial
+
+
+@transaction.atomic
+def trial_revert(*, trial: Trial, revision_id: int, user, reason: str) -> Trial:
+    """Bring the trial and its parts back to what they were in one of its revisions: fields,
+    arms, outcomes, ids, sites, sources and publication links (parts added since are removed).
+    The workflow state is not rolled back: reverting is an edit like any other, recorded with
+    its reason, and on a published trial it goes to the reviewers' queue."""
+    _require(user)
+    if not reason.strip():
+        raise ValidationError("Give a reason for reverting.")
+    current = Trial.objects.select_for_update().get(pk=trial.pk)
+    version = history.trial_versions(current).filter(revision_id=revision_id).first()
+    if version is None:
+        raise ValidationError("That version does not belong to this trial.")
+    keep = {
+        name: getattr(current, name)
+        for name in (
+            "workflow",
+            "published_at",
+            "reviewed_by_id",
+            "created_by_id",
+            "last_verified",
+            "edited_since_review",
+            "version",
+        )
+    }
+    # Revert only this trial's objects, even if the revision also holds other trials (a bulk
+    # action): other trials must not move.
+    versions = [
+        v
+        for v in version.revision.version_set.select_related("content_type")
+        if v.pk == version.pk
+        or (
+            v.content_type.model_class() in history.PARTS.values()
+            and str(v.field_dict.get("trial")) == version.object_id
+        )
+    ]
+    wanted = {(v.content_type.model_class(), v.object_id) for v in versions}
+    for related_name, model in history.PARTS.items():
+        for part in getattr(current, related_name).all():
+            if (model, str(part.pk)) not in wanted:
+                part.delete()
+    for v in sorted(versions, key=lambda v: v.pk != version.pk):  # the trial first
+        v.revert()
+    Trial.objects.filter(pk=current.pk).update(**keep)
+    current.refresh_from_db()
+    trials_reindex(trial_ids=[current.pk])
+    when = timezone.localtime(version.revision.date_created).strftime("%d %b %Y %H:%M")
+    _record(current, user=user, reason=f"Reverted to the version of {when}: {reason.strip()}")
+    _event(current, WorkflowAction.REVERT, user, reason, current.workflow)
+    return current

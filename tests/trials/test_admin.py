@@ -203,7 +203,13 @@ def test_completion_before_start_is_a_field_error(curator_client, ms_condition_i
 
 def test_curator_cannot_publish_with_a_crafted_change_form(curator_client, ms_condition_id):
     trial = TrialFactory(workflow=Workflow.DRAFT, slug="adm")
-    data = trial_form_data(conditions=[ms_condition_id], workflow="published", title="Edited")
+    data = trial_form_data(
+        conditions=[ms_condition_id],
+        workflow="published",
+        title="Edited",
+        based_on_version=trial.version,
+        change_reason="Title corrected",
+    )
     response = curator_client.post(f"/admin/trials/trial/{trial.pk}/change/", data)
     assert response.status_code == 302
     trial.refresh_from_db()
@@ -215,34 +221,47 @@ def test_curator_cannot_publish_with_the_bulk_action(curator_client):
     trial = TrialFactory(workflow=Workflow.IN_REVIEW)
     page = curator_client.get("/admin/trials/trial/")
     assert "publish" not in dict(page.context["action_form"].fields["action"].choices)
-    curator_client.post(
-        "/admin/trials/trial/", {"action": "publish", "_selected_action": [trial.pk]}
-    )
+    bulk_step(curator_client, "publish", [trial])
     trial.refresh_from_db()
     assert trial.workflow == Workflow.IN_REVIEW
+
+
+def bulk_step(client, step, trials, comment="", confirm=True):
+    data = {"action": step, "_selected_action": [t.pk for t in trials]}
+    if confirm:
+        data |= {"confirmed": "yes", "comment": comment}
+    return client.post("/admin/trials/trial/", data)
 
 
 def test_curator_submits_and_reviewer_publishes(client, curator, reviewer):
     trial = TrialFactory(workflow=Workflow.DRAFT)
     client.force_login(curator)
-    client.post(
-        "/admin/trials/trial/", {"action": "submit_for_review", "_selected_action": [trial.pk]}
-    )
+    # The first POST only asks for confirmation and a comment.
+    page = bulk_step(client, "submit", [trial], confirm=False)
+    assert page.status_code == 200 and "Submit for review" in page.text
+    trial.refresh_from_db()
+    assert trial.workflow == Workflow.DRAFT
+    bulk_step(client, "submit", [trial], comment="Ready: dose checked")
     trial.refresh_from_db()
     assert trial.workflow == Workflow.IN_REVIEW
     assert client.get(trial.get_absolute_url()).status_code == 404
 
     client.force_login(reviewer)
-    client.post("/admin/trials/trial/", {"action": "publish", "_selected_action": [trial.pk]})
+    bulk_step(client, "publish", [trial])
     trial.refresh_from_db()
     assert trial.workflow == Workflow.PUBLISHED
     assert trial.reviewed_by == reviewer
     assert trial.published_at is not None
     assert client.get(trial.get_absolute_url()).status_code == 200
 
-    client.post("/admin/trials/trial/", {"action": "withdraw", "_selected_action": [trial.pk]})
+    bulk_step(client, "withdraw", [trial], comment="Sponsor retracted the results")
     trial.refresh_from_db()
     assert trial.workflow == Workflow.WITHDRAWN
+    assert [e.action for e in trial.events.order_by("created_at", "id")] == [
+        "submit",
+        "publish",
+        "withdraw",
+    ]
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client):

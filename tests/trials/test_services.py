@@ -23,8 +23,12 @@ def test_curator_may_submit_but_not_publish(curator):
 
 def test_reviewer_publishes_sends_back_and_withdraws(reviewer):
     trial = TrialFactory(workflow=Workflow.IN_REVIEW)
-    services.trial_send_back(trial=trial, user=reviewer)
+    with pytest.raises(services.TransitionError, match="Say what needs fixing"):
+        services.trial_send_back(trial=trial, user=reviewer, comment="  ")
+    assert Trial.objects.get(pk=trial.pk).workflow == Workflow.IN_REVIEW
+    services.trial_send_back(trial=trial, user=reviewer, comment="Dose unit missing")
     assert Trial.objects.get(pk=trial.pk).workflow == Workflow.DRAFT
+    assert trial.events.get().comment == "Dose unit missing"
     published = services.trial_publish(trial=trial, user=reviewer)
     assert published.workflow == Workflow.PUBLISHED
     assert published.reviewed_by == reviewer
