@@ -13,7 +13,7 @@ from pathlib import Path
 from django.db import transaction
 
 from trials import services
-from trials.models import Trial, Workflow
+from trials.models import Trial
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_trials.json"
 
@@ -62,6 +62,9 @@ def _publication(record: dict):
     return services.publication_get_or_create(**data)
 
 
+DEMO_REASON = "load_demo: demo record from reference-trials.md (sources cited on the record)"
+
+
 @transaction.atomic
 def load_demo(path: Path = DEMO_FILE) -> DemoReport:
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -72,40 +75,47 @@ def load_demo(path: Path = DEMO_FILE) -> DemoReport:
         if Trial.objects.filter(slug=record["slug"]).exists():
             report.unchanged.append(record["slug"])
             continue
-        sponsor = (
-            services.organisation_get_or_create(**record["sponsor"])
-            if record.get("sponsor")
-            else None
-        )
-        collaborators = [
-            services.organisation_get_or_create(**org) for org in record.get("collaborators", [])
-        ]
-        trial = services.trial_create(
-            slug=record["slug"],
-            title=record["title"],
-            conditions=record["conditions"],
-            sponsor=sponsor,
-            collaborators=collaborators,
-            workflow=Workflow.PUBLISHED,
-            **{key: record[key] for key in TRIAL_FIELDS if key in record},
-            **{key: _date(record.get(key)) for key in DATE_FIELDS},
-        )
-        for registry, identifier in record.get("registry_ids", []):
-            services.registry_id_add(trial=trial, registry=registry, identifier=identifier)
-        for arm in record.get("interventions", []):
-            services.intervention_add(trial=trial, **arm)
-        for outcome in record.get("outcomes", []):
-            services.outcome_add(trial=trial, **outcome)
-        for site in record.get("sites", []):
-            services.site_add(trial=trial, **site)
-        for source in record["sources"]:
-            services.source_add(
-                trial=trial, **{**source, "accessed_on": _date(source.get("accessed_on"))}
+        # One history entry per demo trial, with its parts, saying where it came from.
+        with services.change_record(reason=DEMO_REASON):
+            sponsor = (
+                services.organisation_get_or_create(**record["sponsor"])
+                if record.get("sponsor")
+                else None
             )
-        for link in record.get("publications", []):
-            services.publication_link(
-                trial=trial, publication=_publication(publications[link["key"]]), role=link["role"]
+            collaborators = [
+                services.organisation_get_or_create(**org)
+                for org in record.get("collaborators", [])
+            ]
+            trial = services.trial_create(
+                slug=record["slug"],
+                title=record["title"],
+                conditions=record["conditions"],
+                sponsor=sponsor,
+                collaborators=collaborators,
+                **{key: record[key] for key in TRIAL_FIELDS if key in record},
+                **{key: _date(record.get(key)) for key in DATE_FIELDS},
             )
+            for registry, identifier in record.get("registry_ids", []):
+                services.registry_id_add(trial=trial, registry=registry, identifier=identifier)
+            for arm in record.get("interventions", []):
+                services.intervention_add(trial=trial, **arm)
+            for outcome in record.get("outcomes", []):
+                services.outcome_add(trial=trial, **outcome)
+            for site in record.get("sites", []):
+                services.site_add(trial=trial, **site)
+            for source in record["sources"]:
+                services.source_add(
+                    trial=trial, **{**source, "accessed_on": _date(source.get("accessed_on"))}
+                )
+            for link in record.get("publications", []):
+                services.publication_link(
+                    trial=trial,
+                    publication=_publication(publications[link["key"]]),
+                    role=link["role"],
+                )
+            # Published by the loader (user None = the system), after its parts are in, so that
+            # the review log says so and the trial is not flagged as edited since review.
+            services.trial_publish(trial=trial, user=None, comment=DEMO_REASON)
         report.created.append(record["slug"])
     # Publications not linked to any trial (e.g. a review) are part of the catalogue too.
     for record in data["publications"]:

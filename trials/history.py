@@ -35,7 +35,7 @@ PARTS = {
 # Derived from the rest and rebuilt by trials_reindex; not worth keeping or restoring.
 TRIAL_EXCLUDE = ["search_text", "search_vector"]
 # Bookkeeping that changes on every save; a diff that listed it would bury the real changes.
-NOT_DIFFED = {"id", "trial", "updated_at", "created_at", "version", *TRIAL_EXCLUDE}
+NOT_DIFFED = {"id", "trial", "trial_id", "updated_at", "created_at", "version", *TRIAL_EXCLUDE}
 
 
 def register() -> None:
@@ -75,7 +75,7 @@ def snapshot(version: Version) -> Snapshot:
     for part in version.revision.version_set.exclude(pk=version.pk).select_related("content_type"):
         model = part.content_type.model_class()
         # A bulk action's revision may hold several trials: keep this one's parts.
-        if model in PARTS.values() and str(part.field_dict.get("trial")) == version.object_id:
+        if model in PARTS.values() and str(part.field_dict.get("trial_id")) == version.object_id:
             parts[(model, part.object_id)] = (part.object_repr, part.field_dict)
     return Snapshot(trial=version.field_dict, parts=parts)
 

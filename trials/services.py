@@ -603,7 +603,7 @@ def trial_revert(*, trial: Trial, revision_id: int, user, reason: str) -> Trial:
         if v.pk == version.pk
         or (
             v.content_type.model_class() in history.PARTS.values()
-            and str(v.field_dict.get("trial")) == version.object_id
+            and str(v.field_dict.get("trial_id")) == version.object_id
         )
     ]
     wanted = {(v.content_type.model_class(), v.object_id) for v in versions}
