@@ -113,9 +113,9 @@ def _field_changes(model, what: str, old: dict, new: dict) -> list[Change]:
                 label = str(model._meta.get_field(name).verbose_name)
             except Exception:
                 label = name
-            changes.append(
-                Change(what, label, _display(model, name, before), _display(model, name, after))
-            )
+            shown = _display(model, name, before), _display(model, name, after)
+            if shown[0] != shown[1]:  # e.g. None and [] both read "—"
+                changes.append(Change(what, label, *shown))
     return changes
 
 
