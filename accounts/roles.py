@@ -16,8 +16,10 @@ CURATOR_PERMISSIONS = (
     [f"trials.{action}_trial" for action in ("view", "add", "change")]
     + [f"trials.{a}_{m}" for m in TRIAL_PARTS for a in ("view", "add", "change", "delete")]
     + [f"trials.{a}_{m}" for m in SHARED_RECORDS for a in ("view", "add", "change")]
-    # The curators' queue: public problem reports to read and close, and the review log.
+    # The curators' queue: public problem reports to read and close, the review log, and
+    # registry records whose new values wait for a curator.
     + ["trials.view_problemreport", "trials.change_problemreport", "trials.view_workflowevent"]
+    + ["trials.view_registryrecord", "trials.change_registryrecord"]
 )
 # Reviewers can do all that, and publish or withdraw.
 REVIEWER_PERMISSIONS = [*CURATOR_PERMISSIONS, "trials.publish_trial"]

@@ -1,10 +1,16 @@
-"""Curators and reviewers work the problem-report queue and read the review log (frozen copy
-of what accounts/roles.py added for the curation issue)."""
+"""Curators and reviewers work the problem-report queue, read the review log and settle
+registry imports (a frozen copy of what accounts/roles.py added for issues 4 and 5)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-ADDED = ["view_problemreport", "change_problemreport", "view_workflowevent"]
+ADDED = [
+    "view_problemreport",
+    "change_problemreport",
+    "view_workflowevent",
+    "view_registryrecord",
+    "change_registryrecord",
+]
 
 
 def grant(apps, schema_editor):
@@ -30,7 +36,7 @@ def revoke(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_role_groups"),
-        ("trials", "0008_curation"),
+        ("trials", "0009_registry_record"),
     ]
 
     operations = [migrations.RunPython(grant, revoke)]

@@ -21,6 +21,7 @@ from trials.models.choices import (
 )
 from trials.models.curation import ProblemReport, WorkflowEvent
 from trials.models.evidence import Publication, Source, TrialPublication
+from trials.models.imports import RegistryRecord
 from trials.models.index import BrowseIndexState, FacetValue
 from trials.models.trial import Intervention, Organisation, Outcome, RegistryId, Site, Trial
 from trials.models.vocab import CellType, Condition, Route
@@ -49,6 +50,7 @@ __all__ = [
     "PublicationRole",
     "Registry",
     "RegistryId",
+    "RegistryRecord",
     "ReportStatus",
     "Route",
     "Site",
