@@ -615,3 +615,6 @@ class PublicationAdmin(admin.ModelAdmin):
     list_display = ["title", "journal", "year", "doi", "pmid"]
     search_fields = ["title", "doi", "pmid", "pmcid", "authors", "journal"]
     list_filter = ["year"]
+
+
+from trials import admin_imports  # noqa: E402, F401 - registers the import pages

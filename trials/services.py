@@ -331,6 +331,53 @@ def publication_link(
     return link
 
 
+@transaction.atomic
+def trial_replace_parts(
+    *,
+    trial: Trial,
+    user=None,
+    reason: str = "",
+    conditions: Iterable[str] | None = None,
+    sponsor: str | None = None,
+    collaborators: Iterable[str] | None = None,
+    registry_ids: Iterable[tuple[str, str]] | None = None,
+    arms: Iterable[dict] | None = None,
+    outcomes: Iterable[dict] | None = None,
+    sites: Iterable[dict] | None = None,
+) -> Trial:
+    """Replace whole groups of a trial's parts (those given; None leaves a group alone), e.g.
+    with a registry's new list of sites. Sponsor and collaborators are given by name."""
+    with change_record(user=user, reason=reason or "Parts replaced"):
+        if conditions is not None:
+            trial.conditions.set(_terms(Condition, conditions))
+        if collaborators is not None:
+            trial.collaborators.set(
+                [organisation_get_or_create(name=name) for name in collaborators]
+            )
+        if sponsor is not None:
+            trial.sponsor = organisation_get_or_create(name=sponsor) if sponsor else None
+            trial.save(update_fields=["sponsor", "updated_at"])
+        if registry_ids is not None:
+            trial.registry_ids.all().delete()
+            for registry, identifier in registry_ids:
+                registry_id_add(trial=trial, registry=registry, identifier=identifier)
+        if arms is not None:
+            trial.interventions.all().delete()
+            for arm in arms:
+                intervention_add(trial=trial, **arm)
+        if outcomes is not None:
+            trial.outcomes.all().delete()
+            for outcome in outcomes:
+                outcome_add(trial=trial, **outcome)
+        if sites is not None:
+            trial.sites.all().delete()
+            for site in sites:
+                site_add(trial=trial, **site)
+        trials_reindex(trial_ids=[trial.pk])
+        _record(trial, user=user, reason=reason or "Parts replaced")
+    return trial
+
+
 # The browse index (search document + facet rows). Every service that changes a trial or its
 # parts calls trials_reindex; the admin calls it after saving a trial with its inlines.
 def _with_ancestors(term, terms_by_id) -> list:

@@ -1,0 +1,225 @@
+"""Admin pages for registry imports: upload files, and settle registry values that differ from
+what a curator entered."""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from trials import importing
+from trials.importers.errors import MAX_BYTES
+from trials.management.commands.import_ctgov import summary_lines
+from trials.models import RegistryRecord
+
+MAX_FILES = 50
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+        if not files:
+            raise ValidationError("Choose at least one file.")
+        if len(files) > MAX_FILES:
+            raise ValidationError(f"Upload at most {MAX_FILES} files at a time.")
+        for upload in files:
+            if upload.size > MAX_BYTES:
+                raise ValidationError(
+                    f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                    f"{MAX_BYTES // 1024 // 1024} MB per file."
+                )
+        return files
+
+
+class CtgovUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Study JSON files",
+        help_text="As downloaded from ClinicalTrials.gov (one study per file, or a search "
+        "response with several). Up to 10 MB each.",
+        widget=MultipleFileInput(attrs={"accept": ".json,application/json"}),
+    )
+    include_all = forms.BooleanField(
+        label="Also import studies that are not cell therapy",
+        required=False,
+    )
+
+
+class PendingFilter(admin.SimpleListFilter):
+    title = "registry values waiting"
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Some registry values wait for a curator"), ("no", "Nothing waiting")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(pending={})
+        if self.value() == "no":
+            return queryset.filter(pending={})
+        return queryset
+
+
+@admin.register(RegistryRecord)
+class RegistryRecordAdmin(admin.ModelAdmin):
+    list_display = ["identifier", "trial", "waiting", "last_imported_at", "source_name"]
+    list_select_related = ["trial"]
+    list_filter = [PendingFilter, "registry"]
+    search_fields = ["identifier", "trial__title", "trial__acronym"]
+    fields = [
+        "identifier",
+        "trial_link",
+        "pending_table",
+        "unmapped_list",
+        "source_name",
+        ("first_imported_at", "last_imported_at"),
+        "raw_json",
+    ]
+    readonly_fields = [
+        "identifier",
+        "trial_link",
+        "pending_table",
+        "unmapped_list",
+        "source_name",
+        "first_imported_at",
+        "last_imported_at",
+        "raw_json",
+    ]
+    change_list_template = "admin/trials/registryrecord/change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # records come from imports only
+
+    @admin.display(description="Values waiting")
+    def waiting(self, obj):
+        return len(obj.pending) or ""
+
+    @admin.display(description="Trial")
+    def trial_link(self, obj):
+        url = reverse("admin:trials_trial_change", args=[obj.trial_id])
+        return format_html(
+            '<a href="{}">{}</a> ({})', url, obj.trial, obj.trial.get_workflow_display().lower()
+        )
+
+    @admin.display(description="Not mapped (for the curator)")
+    def unmapped_list(self, obj):
+        if not obj.unmapped:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>", format_html("".join("<li>{}</li>" for _ in obj.unmapped), *obj.unmapped)
+        )
+
+    @admin.display(description="Registry says")
+    def raw_json(self, obj):
+        return format_html(
+            "<details><summary>The record as imported</summary><pre>{}</pre></details>",
+            json.dumps(obj.raw, indent=2, ensure_ascii=False),
+        )
+
+    @admin.display(description="Registry values that differ from curated ones")
+    def pending_table(self, obj):
+        if not obj.pending:
+            return "Nothing waiting: the trial agrees with the registry or follows it."
+        rows = []
+        for key, values in sorted(obj.pending.items()):
+            base = reverse("admin:trials_registryrecord_settle", args=[obj.pk, key])
+            rows.append(
+                format_html(
+                    "<tr><th scope='row'>{}</th><td><pre>{}</pre></td><td><pre>{}</pre></td>"
+                    "<td><a class='button' href='{}?choice=accept'>Use the registry's</a> "
+                    "<a class='button' href='{}?choice=dismiss'>Keep the curated</a></td></tr>",
+                    key,
+                    json.dumps(values.get("curated"), indent=1, ensure_ascii=False),
+                    json.dumps(values.get("registry"), indent=1, ensure_ascii=False),
+                    base,
+                    base,
+                )
+            )
+        return format_html(
+            "<table><thead><tr><th>Field</th><th>Curated (kept)</th><th>Registry now says</th>"
+            "<th></th></tr></thead><tbody>{}</tbody></table>",
+            format_html("".join("{}" for _ in rows), *rows),
+        )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("upload/", wrap(self.upload_view), name="trials_registryrecord_upload"),
+            path(
+                "<path:object_id>/settle/<str:key>/",
+                wrap(self.settle_view),
+                name="trials_registryrecord_settle",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        if not request.user.has_perm("trials.add_trial"):
+            raise PermissionDenied
+        results = []
+        form = CtgovUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            for upload in form.cleaned_data["files"]:
+                results.append(
+                    importing.import_ctgov_file(
+                        upload.read(),
+                        name=upload.name,
+                        user=request.user,
+                        include_all=form.cleaned_data["include_all"],
+                    )
+                )
+        return TemplateResponse(
+            request,
+            "admin/trials/registryrecord/upload.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Import from ClinicalTrials.gov",
+                "form": form,
+                "results": results,
+                "summaries": [summary_lines(result) for result in results],
+            },
+        )
+
+    def settle_view(self, request, object_id, key):
+        record = self.get_object(request, object_id)
+        if record is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, record):
+            raise PermissionDenied
+        choice = request.POST.get("choice") or request.GET.get("choice")
+        if request.method == "POST" and choice in ("accept", "dismiss"):
+            settle = importing.accept_pending if choice == "accept" else importing.dismiss_pending
+            try:
+                settle(record, key, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                done = "now uses the registry's value" if choice == "accept" else "keeps its value"
+                self.message_user(request, f"{key}: the trial {done}.", messages.SUCCESS)
+            return HttpResponseRedirect(
+                reverse("admin:trials_registryrecord_change", args=[record.pk])
+            )
+        return TemplateResponse(
+            request,
+            "admin/trials/registryrecord/settle.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"{record}: {key}",
+                "record": record,
+                "key": key,
+                "choice": choice if choice in ("accept", "dismiss") else "accept",
+                "values": record.pending.get(key),
+            },
+        )

@@ -1,0 +1,78 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from trials.importers.errors import MAX_BYTES
+from trials.importing import import_ctgov_file
+
+
+def summary_lines(result) -> list[str]:
+    """The per-file report shared by the command and the admin upload page."""
+    if result.error:
+        return [f"ERROR {result.error}"]
+    if result.skipped:
+        return [f"{result.name}: skipped: {result.skipped}"]
+    lines = [
+        f"{result.name}: {result.count('created')} created, {result.count('updated')} updated, "
+        f"{result.count('unchanged')} unchanged, {result.count('skipped')} skipped"
+    ]
+    for record in result.records:
+        line = f"  {record.identifier}: {record.outcome}"
+        if record.reason:
+            line += f" ({record.reason})"
+        if record.trial is not None:
+            line += f" → /admin/trials/trial/{record.trial.pk}/change/"
+        lines.append(line)
+        lines += [f"    not mapped: {note}" for note in record.unmapped]
+        lines += [f"    curated, registry differs: {key}" for key in record.pending]
+    return lines
+
+
+class Command(BaseCommand):
+    help = (
+        "Import ClinicalTrials.gov API v2 study JSON files (one study, or a search response). "
+        "New trials land as drafts; fields a curator edited are never overwritten. One "
+        "transaction per file: a file with a bad record writes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="JSON files, or folders of them")
+        parser.add_argument(
+            "--all", action="store_true", help="also import studies that are not cell therapy"
+        )
+        parser.add_argument("--user", help="the curator to record as the importer")
+
+    def handle(self, *args, **options):
+        paths, user, include_all = options["paths"], options["user"], options["all"]
+        importer = None
+        if user:
+            importer = get_user_model().objects.filter(username=user).first()
+            if importer is None:
+                raise CommandError(f"No user named {user!r}.")
+        files = []
+        for name in paths:
+            path = Path(name)
+            if path.is_dir():
+                files += sorted(p for p in path.iterdir() if p.suffix.lower() == ".json")
+            elif path.is_file():
+                files.append(path)
+            else:
+                raise CommandError(f"{name}: no such file or folder")
+        failed = 0
+        for path in files:
+            if path.stat().st_size > MAX_BYTES:
+                self.stderr.write(
+                    f"ERROR {path}: the file is {path.stat().st_size / 1024 / 1024:.1f} MB; "
+                    f"the limit is {MAX_BYTES // 1024 // 1024} MB; nothing was imported"
+                )
+                failed += 1
+                continue
+            result = import_ctgov_file(
+                path.read_bytes(), name=path.name, user=importer, include_all=include_all
+            )
+            for line in summary_lines(result):
+                (self.stderr if line.startswith("ERROR") else self.stdout).write(line)
+            failed += not result.ok
+        if failed:
+            raise CommandError(f"{failed} of {len(files)} file(s) could not be imported.")
