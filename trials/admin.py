@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from trials import history, services
 from trials.admin_forms import RevertForm, TransitionForm, TrialAdminForm
+from trials.admin_imports import ris_upload_view  # also registers the registry-record pages
 from trials.models import (
     CellType,
     Condition,
@@ -612,9 +613,18 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Publication)
 class PublicationAdmin(admin.ModelAdmin):
+    change_list_template = "admin/trials/publication/change_list.html"
     list_display = ["title", "journal", "year", "doi", "pmid"]
+
+    def get_urls(self):
+        return [
+            path(
+                "upload-ris/",
+                self.admin_site.admin_view(lambda request: ris_upload_view(self, request)),
+                name="trials_publication_upload_ris",
+            ),
+            *super().get_urls(),
+        ]
+
     search_fields = ["title", "doi", "pmid", "pmcid", "authors", "journal"]
     list_filter = ["year"]
-
-
-from trials import admin_imports  # noqa: E402, F401 - registers the import pages

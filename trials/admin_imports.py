@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from trials import importing
 from trials.importers.errors import MAX_BYTES
 from trials.management.commands.import_ctgov import summary_lines
-from trials.models import RegistryRecord
+from trials.models import PublicationRole, RegistryRecord
 
 MAX_FILES = 50
 
@@ -223,3 +223,67 @@ class RegistryRecordAdmin(admin.ModelAdmin):
                 "values": record.pending.get(key),
             },
         )
+
+
+class RisUploadForm(forms.Form):
+    file = forms.FileField(
+        label="RIS file",
+        help_text="Exported from PubMed, Zotero, EndNote, Embase or Scopus. Up to 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".ris,.txt"}),
+    )
+    trial = forms.CharField(
+        label="Also link every record to this trial",
+        required=False,
+        help_text="Its slug or a registry id, e.g. NCT03280056. Records that name a registry id "
+        "in their text are linked to that trial anyway.",
+    )
+    role = forms.ChoiceField(
+        label="Role of the publications for the linked trials",
+        choices=PublicationRole.choices,
+        initial=PublicationRole.OTHER,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise ValidationError(
+                f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                f"{MAX_BYTES // 1024 // 1024} MB."
+            )
+        return upload
+
+    def clean_trial(self):
+        reference = self.cleaned_data["trial"].strip()
+        if not reference:
+            return None
+        trial = importing.find_trial(reference)
+        if trial is None:
+            raise ValidationError(f"No trial has the slug or registry id “{reference}”.")
+        return trial
+
+
+def ris_upload_view(model_admin, request):
+    if not request.user.has_perm("trials.add_publication"):
+        raise PermissionDenied
+    form = RisUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = importing.import_ris_file(
+            upload.read(),
+            name=upload.name,
+            user=request.user,
+            trial=form.cleaned_data["trial"],
+            role=form.cleaned_data["role"],
+        )
+    return TemplateResponse(
+        request,
+        "admin/trials/publication/upload_ris.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.opts,
+            "title": "Import publications from a RIS file",
+            "form": form,
+            "result": result,
+        },
+    )
