@@ -1,12 +1,15 @@
 """ClinicalTrials.gov v2 JSON → MappedStudy: the real samples, composed cell-therapy fixtures,
 and bad input."""
 
+import contextlib
 import dataclasses
 import datetime
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.importers.conftest import FIXTURES, SHARED, shared_file
 from trials.importers import MAX_BYTES, ImportFileError, ctgov
@@ -740,3 +743,44 @@ def test_html_is_not_json():
 
 def test_a_byte_order_mark_is_accepted():
     assert ctgov.parse_file(b"\xef\xbb\xbf" + nurown_bytes()).studies[0].nct_id == "NCT03280056"
+
+
+# --- Whatever the JSON holds, the parser answers with a study or the one error type ------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+MODULE_PATHS = [
+    ("identificationModule", "secondaryIdInfos"),
+    ("statusModule", "startDateStruct"),
+    ("designModule", "phases"),
+    ("designModule", "enrollmentInfo"),
+    ("conditionsModule", "conditions"),
+    ("armsInterventionsModule", "armGroups"),
+    ("armsInterventionsModule", "interventions"),
+    ("outcomesModule", "primaryOutcomes"),
+    ("contactsLocationsModule", "locations"),
+    ("referencesModule", "references"),
+    ("sponsorCollaboratorsModule", "collaborators"),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(document=json_values)
+def test_any_json_gives_studies_or_the_one_error(document):
+    with contextlib.suppress(ImportFileError):
+        ctgov.parse_file(json.dumps(document))
+
+
+@settings(max_examples=150, deadline=None)
+@given(path=st.sampled_from(MODULE_PATHS), value=json_values)
+def test_any_value_in_a_study_gives_a_study_or_the_one_error(path, value):
+    document = composed("korean-bm-msc-als-NCT01363401.json")
+    module, key = path
+    document["protocolSection"].setdefault(module, {})[key] = value
+    with contextlib.suppress(ImportFileError):
+        ctgov.parse_file(json.dumps(document))

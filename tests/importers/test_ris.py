@@ -1,8 +1,11 @@
 """RIS files → records: the two real exports, seed 002, and bad input."""
 
+import contextlib
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.importers.conftest import shared_file
 from trials.demo import DEMO_FILE
@@ -234,3 +237,25 @@ def test_an_empty_file(data):
 def test_a_file_over_max_bytes():
     with pytest.raises(ImportFileError, match="the limit is 10 MB"):
         ris.parse_ris(b"TY  - JOUR\n" + b" " * (50 * 1024 * 1024))
+
+
+ris_lines = st.lists(
+    st.one_of(
+        st.sampled_from(["TY  - JOUR", "ER  -", "ER  - ", "TY - BOOK", "", "  continued"]),
+        st.builds(
+            lambda tag, value: f"{tag}  - {value}",
+            st.sampled_from(["AU", "A1", "TI", "T1", "PY", "Y1", "DA", "DO", "KW", "SP", "EP"]),
+            st.text(max_size=15),
+        ),
+        st.text(max_size=15),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=ris_lines)
+def test_any_text_gives_records_or_the_one_error(lines):
+    with contextlib.suppress(ImportFileError):
+        for record in ris.parse_ris("\n".join(lines)):
+            assert record.year is None or 1900 <= record.year <= 2100
