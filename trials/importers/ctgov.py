@@ -1,0 +1,685 @@
+"""ClinicalTrials.gov API v2 study JSON → our fields, as plain values (no database writes).
+
+`parse_file(data)` reads one downloaded file: a study object (`{"protocolSection": ...}`) or a
+search response (`{"studies": [...]}`), and returns a `CtgovFile` of `MappedStudy` records.
+Bad input raises `ImportFileError` (one per file; `.record` is the NCT id or the position).
+Older formats (classic XML `<clinical_study>`, classic PascalCase JSON `FullStudiesResponse`)
+are not errors: the file comes back with `unsupported` saying why, and no studies.
+
+Mapping rules (tables in rules.py and mapping.py; what no rule maps is left empty and named in
+`MappedStudy.unmapped` as `JSON path: "value" — why`, never guessed):
+
+- Identity: title = officialTitle (briefTitle when there is none or it is over our 400
+  characters); acronym. Registry ids: the NCT id, plus secondaryIdInfos that are EudraCT
+  (type EUDRACT_NUMBER) or EU CT (type CTIS) numbers of the shape our RegistryId constraints
+  accept, or NCT / ISRCTN ids; other secondary ids (grants, sponsor codes) are listed unmapped.
+- Phase: the phases list → our code (["PHASE1", "PHASE2"] → PHASE1_PHASE2, ["NA"] → NA, none →
+  empty). A code outside the registry's vocabulary raises ImportFileError naming it.
+- Status, allocation, masking: the registry's codes are ours; expanded-access statuses are not.
+  Control: from the comparator arm types (placebo or sham → placebo, active → active), only when
+  the arms name one kind.
+- Dates: "2021-03-15" day, "2021-03" the 1st + month, "2021" 1 January + year precision. A date
+  that would fall before the date it must follow (as stored) is left empty.
+- Enrollment: count → target_enrollment when type is ESTIMATED, actual_enrollment when ACTUAL.
+- Follow-up months: the longest duration any primary outcome's time frame states; weeks × 12/52
+  and days × 12/365, rounded half up ("96 weeks" → 22, "Week 24" → 6, "2 years" → 24); empty
+  when no number with a unit is stated, or under half a month.
+- Conditions: each condition name → the most specific vocabulary term it names ("Secondary
+  Progressive Multiple Sclerosis" → spms; "ALS", "motor neuron disease" → als). Keywords only
+  refine those terms (or stand in when no condition name matched); a keyword naming an
+  unrelated disease is listed, not added.
+- Cell therapy: an intervention is a cell product when it is a biological, genetic, procedure,
+  combination product or "other" whose text names one of our cell types or says stem/stromal/
+  progenitor cells, cell therapy, cell transplantation or infusion of cells, or whose name ends
+  in "cells"; a drug only when it names one of our cell types. Placebo/sham/vehicle and
+  cell-free products (exosomes, secretome, conditioned medium, lysate) are not. The study is a
+  cell therapy when any intervention is; `cell_therapy_reason` says which and why, or why not.
+- Arms: each armGroup (or each intervention, when there are none) with role from its type. For
+  an arm given a cell product, cell type, origin (autologous / allogeneic), tissue source,
+  routes, dose (cells or cells/kg), number of administrations and interval come from the text of
+  its cell interventions plus its own description; when the arm also gets other interventions
+  (riluzole, tacrolimus), only the sentences of its description that mention cells count, so a
+  co-treatment's route is not taken for the cells'. Each value is set only when the text states
+  it unambiguously; a tissue is also set when the cell type is defined by one (bm-msc → bone
+  marrow). Arms without a cell product get routes only.
+- Sponsor and collaborators: names. Sites: facility, city and the ISO 3166 code of the country
+  (django-countries' names plus the registry's spellings in rules.COUNTRY_ALIASES); a site whose
+  country has no code is listed.
+- Outcomes: primary and secondary outcomes with measure, description, time frame; "other
+  pre-specified" outcomes are listed (we have no such kind).
+- References: PMIDs and citations; hasResults → has_results.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from trials.importers import mapping, rules
+from trials.importers.errors import ImportFileError, read_text
+from trials.models.choices import OutcomeKind, Registry
+
+WHAT = "ClinicalTrials.gov API v2 JSON"
+TITLE_MAX = 400  # Trial.title
+ACRONYM_MAX = 60  # Trial.acronym
+
+
+@dataclass(frozen=True)
+class MappedArm:
+    """One arm, keyed by Intervention field names (cell_type and routes as vocabulary slugs)."""
+
+    label: str
+    role: str = ""  # an ArmRole value; "" when the registry's arm type has none
+    description: str = ""
+    cell_type: str | None = None
+    origin: str = ""
+    tissue_source: str = ""
+    routes: tuple[str, ...] = ()
+    dose_min: int | None = None
+    dose_max: int | None = None
+    dose_unit: str = ""
+    administrations: int | None = None
+    interval: str = ""
+    position: int = 0
+    is_cell_therapy: bool = False  # not a model field: the arm is given a cell product
+
+    def as_fields(self) -> dict[str, Any]:
+        """Intervention field names → values (role left out when the registry gave none)."""
+        values = {
+            name: getattr(self, name)
+            for name in (
+                "label",
+                "role",
+                "description",
+                "cell_type",
+                "origin",
+                "tissue_source",
+                "routes",
+                "dose_min",
+                "dose_max",
+                "dose_unit",
+                "administrations",
+                "interval",
+                "position",
+            )
+        }
+        if not self.role:
+            del values["role"]
+        values["routes"] = list(self.routes)
+        return values
+
+
+@dataclass(frozen=True)
+class MappedOutcome:
+    kind: str  # an OutcomeKind value
+    measure: str
+    time_frame: str = ""
+    description: str = ""  # the registry's; Outcome has no field for it
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class MappedSite:
+    name: str
+    city: str
+    country: str  # ISO 3166 alpha-2
+
+
+@dataclass(frozen=True)
+class MappedReference:
+    pmid: str  # "" when the reference has none
+    citation: str
+    type: str  # the registry's: BACKGROUND, RESULT, DERIVED
+
+
+@dataclass(frozen=True)
+class MappedStudy:
+    nct_id: str
+    fields: dict[str, Any]  # Trial field name → value, only for values that mapped
+    conditions: tuple[str, ...] = ()  # condition slugs
+    registry_ids: tuple[tuple[str, str], ...] = ()  # (Registry value, identifier), NCT first
+    sponsor: str = ""
+    collaborators: tuple[str, ...] = ()
+    arms: tuple[MappedArm, ...] = ()
+    outcomes: tuple[MappedOutcome, ...] = ()
+    sites: tuple[MappedSite, ...] = ()
+    pmids: tuple[str, ...] = ()
+    references: tuple[MappedReference, ...] = ()
+    is_cell_therapy: bool = False
+    cell_therapy_reason: str = ""
+    unmapped: tuple[str, ...] = ()
+    raw: dict = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class CtgovFile:
+    format: str  # "v2", "classic-json" or "classic-xml"
+    studies: tuple[MappedStudy, ...] = ()
+    unsupported: str = ""  # why the file was not read, for a format we do not read
+
+    @property
+    def supported(self) -> bool:
+        return not self.unsupported
+
+
+CLASSIC_JSON_KEYS = {"FullStudiesResponse", "StudyFieldsResponse", "FullStudy", "Study"}
+UNSUPPORTED_CLASSIC = (
+    "{what} from the classic ClinicalTrials.gov API, retired in 2024; download the study again "
+    "as JSON from the current API (https://clinicaltrials.gov/api/v2/studies/NCT…)"
+)
+NCT_IN_JSON = re.compile(r'"nctId"\s*:\s*"(NCT\d{8})"')
+
+
+def parse_file(data: bytes | str) -> CtgovFile:
+    """Read one downloaded ClinicalTrials.gov file. Raises ImportFileError for bad input."""
+    text = read_text(data, what=WHAT)
+    head = text.lstrip()[:2000]
+    if head.startswith("<"):
+        if "<clinical_study" in head:
+            return CtgovFile("classic-xml", unsupported=UNSUPPORTED_CLASSIC.format(what="XML"))
+        raise ImportFileError(f"the file is XML or HTML, not {WHAT}")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _json_error(text, exc) from None
+    except RecursionError:
+        raise ImportFileError(f"the JSON is nested too deeply to be {WHAT}") from None
+
+    if isinstance(document, dict) and CLASSIC_JSON_KEYS & document.keys():
+        return CtgovFile(
+            "classic-json",
+            unsupported=UNSUPPORTED_CLASSIC.format(
+                what=f"JSON ({', '.join(sorted(CLASSIC_JSON_KEYS & document.keys()))})"
+            ),
+        )
+    if isinstance(document, dict) and "ProtocolSection" in document:
+        return CtgovFile(
+            "classic-json", unsupported=UNSUPPORTED_CLASSIC.format(what="JSON (ProtocolSection)")
+        )
+    if isinstance(document, dict) and "protocolSection" in document:
+        studies = [document]
+    elif isinstance(document, dict) and isinstance(document.get("studies"), list):
+        studies = document["studies"]
+    elif isinstance(document, list):
+        studies = document
+    else:
+        found = (
+            f"an object with keys {', '.join(sorted(map(str, document))) or '(none)'}"
+            if isinstance(document, dict)
+            else f"a JSON {type(document).__name__}"
+        )
+        raise ImportFileError(
+            f"valid JSON but not a ClinicalTrials.gov study: expected an object with "
+            f'"protocolSection", or a search response with "studies"; found {found}'
+        )
+    return CtgovFile("v2", tuple(map_study(s, record=i) for i, s in enumerate(studies, 1)))
+
+
+def _json_error(text: str, exc: json.JSONDecodeError) -> ImportFileError:
+    seen = NCT_IN_JSON.findall(text, 0, exc.pos)
+    record = seen[-1] if seen else None
+    if exc.pos >= len(text.rstrip()):
+        return ImportFileError(
+            f"the file ends before the JSON does (line {exc.lineno}): it looks truncated; "
+            "download it again",
+            record=record,
+        )
+    return ImportFileError(
+        f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", record=record
+    )
+
+
+def _get(data: Any, path: str, kind: type | tuple[type, ...] = object) -> Any:
+    """The value at a dotted path, or None when a step is missing or the value is not `kind`."""
+    for step in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(step)
+    return data if isinstance(data, kind) else None
+
+
+def _text(value: Any) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _quote(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def map_study(study: Any, *, record: str | int | None = None) -> MappedStudy:
+    """Map one v2 study object. Raises ImportFileError when it is not a study or holds an
+    unknown phase code; `record` names it in the message until its NCT id is known."""
+    if not isinstance(study, dict) or not isinstance(study.get("protocolSection"), dict):
+        raise ImportFileError(
+            'not a ClinicalTrials.gov study: it has no "protocolSection" object', record=record
+        )
+    nct_raw = _get(study, "protocolSection.identificationModule.nctId")
+    nct = rules.registry_id(Registry.NCT, nct_raw if isinstance(nct_raw, str) else "")
+    if nct is None:
+        raise ImportFileError(
+            f"identificationModule.nctId is {_quote(nct_raw)}, not an NCT number "
+            "(NCT followed by 8 digits)",
+            record=record,
+        )
+    return _StudyMapper(study, nct[1]).result()
+
+
+class _StudyMapper:
+    """Collects the mapped values and the unmapped notes for one study."""
+
+    def __init__(self, study: dict, nct_id: str):
+        self.study = study
+        self.ps = study["protocolSection"]
+        self.nct_id = nct_id
+        self.fields: dict[str, Any] = {}
+        self.unmapped: list[str] = []
+
+    def note(self, path: str, value: Any, why: str) -> None:
+        self.unmapped.append(f"{path}: {_quote(value)} — {why}")
+
+    def get(self, path: str, kind: type | tuple[type, ...] = object) -> Any:
+        return _get(self.ps, path, kind)
+
+    def result(self) -> MappedStudy:
+        # In JSON order, so the unmapped notes read top to bottom like the record.
+        self.identity()
+        registry_ids = self.registry_ids()
+        self.design()
+        self.dates()
+        conditions = self.conditions()
+        interventions = self.interventions()
+        arms = self.arms(interventions)
+        outcomes = self.outcomes()
+        sites = self.sites()
+        references = self.references()
+        if isinstance(self.study.get("hasResults"), bool):
+            self.fields["has_results"] = self.study["hasResults"]
+        cell = [iv for iv in interventions if iv["signal"]]
+        if cell:
+            reason = "; ".join(f"{iv['display']}: {iv['signal']}" for iv in cell)
+        elif interventions:
+            listed = ", ".join(iv["display"] for iv in interventions)
+            reason = f"no intervention is a cell product ({listed})"
+        else:
+            reason = "the study lists no interventions"
+        collaborators = self.get("sponsorCollaboratorsModule.collaborators", list) or []
+        return MappedStudy(
+            nct_id=self.nct_id,
+            fields=self.fields,
+            conditions=tuple(conditions),
+            registry_ids=tuple(registry_ids),
+            sponsor=_text(self.get("sponsorCollaboratorsModule.leadSponsor.name")),
+            collaborators=tuple(name for c in collaborators if (name := _text(_get(c, "name")))),
+            arms=tuple(arms),
+            outcomes=tuple(outcomes),
+            sites=tuple(sites),
+            pmids=tuple(dict.fromkeys(r.pmid for r in references if r.pmid)),
+            references=tuple(references),
+            is_cell_therapy=bool(cell),
+            cell_therapy_reason=reason,
+            unmapped=tuple(self.unmapped),
+            raw=self.study,
+        )
+
+    # --- identity, design, dates -------------------------------------------------------------
+
+    def identity(self) -> None:
+        official = _text(self.get("identificationModule.officialTitle"))
+        brief = _text(self.get("identificationModule.briefTitle"))
+        if official and len(official) > TITLE_MAX:
+            self.note(
+                "identificationModule.officialTitle",
+                official[:60] + "…",
+                f"longer than {TITLE_MAX} characters; the brief title is used",
+            )
+            official = ""
+        title = official or brief
+        if title and len(title) <= TITLE_MAX:
+            self.fields["title"] = title
+        elif not title:
+            self.note("identificationModule.briefTitle", None, "no title")
+        else:
+            self.note("identificationModule.briefTitle", title[:60] + "…", "too long")
+        acronym = _text(self.get("identificationModule.acronym"))
+        if len(acronym) > ACRONYM_MAX:
+            self.note("identificationModule.acronym", acronym, "too long for an acronym")
+        elif acronym:
+            self.fields["acronym"] = acronym
+
+    def registry_ids(self) -> list[tuple[str, str]]:
+        found = [(str(Registry.NCT), self.nct_id)]
+        for info in self.get("identificationModule.secondaryIdInfos", list) or []:
+            if not isinstance(info, dict):
+                continue
+            hit = rules.secondary_registry_id(info)
+            if hit is None:
+                kind = " ".join(str(info.get(k)) for k in ("type", "domain") if info.get(k))
+                self.note(
+                    "identificationModule.secondaryIdInfos",
+                    info.get("id"),
+                    f"({kind}) not a registry id we record" if kind else "not a registry id",
+                )
+            elif hit not in found:
+                found.append(hit)
+        return found
+
+    def design(self) -> None:
+        phases = self.get("designModule.phases")
+        if phases is not None:
+            if not isinstance(phases, list):
+                raise ImportFileError(
+                    f"designModule.phases is {_quote(phases)}, not a list of phase codes",
+                    record=self.nct_id,
+                )
+            try:
+                phase = rules.map_phase(phases)
+            except rules.UnknownCode as exc:
+                raise ImportFileError(f"designModule.phases: {exc}", record=self.nct_id) from None
+            if phase:
+                self.fields["phase"] = phase
+        for path, name, table in (
+            ("statusModule.overallStatus", "status", rules.STATUS),
+            ("designModule.designInfo.allocation", "allocation", rules.ALLOCATION),
+            ("designModule.designInfo.maskingInfo.masking", "masking", rules.MASKING),
+        ):
+            value = self.get(path)
+            if value is None:
+                continue
+            code = rules.map_code(table, value)
+            if code is None:
+                self.note(path, value, f"no matching {name}")
+            else:
+                self.fields[name] = code
+        arm_types = [
+            str(arm.get("type"))
+            for arm in self.get("armsInterventionsModule.armGroups", list) or []
+            if isinstance(arm, dict)
+        ]
+        control = rules.map_control(arm_types)
+        if control:
+            self.fields["control"] = control
+        count = self.get("designModule.enrollmentInfo.count")
+        kind = self.get("designModule.enrollmentInfo.type")
+        if count is not None:
+            target = {"ESTIMATED": "target_enrollment", "ACTUAL": "actual_enrollment"}.get(kind)
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                self.note("designModule.enrollmentInfo.count", count, "not a number of people")
+            elif target is None:
+                self.note(
+                    "designModule.enrollmentInfo.type",
+                    kind,
+                    f"enrollment {count} is neither ESTIMATED nor ACTUAL",
+                )
+            else:
+                self.fields[target] = count
+
+    def dates(self) -> None:
+        order = [
+            ("start_date", "statusModule.startDateStruct.date"),
+            ("primary_completion_date", "statusModule.primaryCompletionDateStruct.date"),
+            ("completion_date", "statusModule.completionDateStruct.date"),
+        ]
+        for name, path in order:
+            value = self.get(path)
+            if value is None:
+                continue
+            parsed = rules.parse_date(value)
+            if parsed is None:
+                self.note(path, value, "not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+                continue
+            self.fields[name], self.fields[f"{name}_precision"] = parsed
+        # The Trial constraints: no completion before the start, nor before primary completion.
+        for later, earlier in (
+            ("primary_completion_date", "start_date"),
+            ("completion_date", "start_date"),
+            ("completion_date", "primary_completion_date"),
+        ):
+            if (
+                later in self.fields
+                and earlier in self.fields
+                and self.fields[later] < self.fields[earlier]
+            ):
+                path = dict(order)[later]
+                self.note(
+                    path,
+                    self.get(path),
+                    f"before the {earlier.replace('_', ' ')} "
+                    f"{self.fields[earlier].isoformat()} as stored; left empty",
+                )
+                del self.fields[later], self.fields[f"{later}_precision"]
+
+    # --- conditions ------------------------------------------------------------------------------
+
+    def conditions(self) -> list[str]:
+        names = [c for c in self.get("conditionsModule.conditions", list) or [] if c]
+        slugs, unmatched = mapping.match_conditions(names)
+        for text in unmatched:
+            self.note("conditionsModule.conditions", text, "no matching condition")
+        keywords = [k for k in self.get("conditionsModule.keywords", list) or [] if k]
+        for keyword in keywords:
+            for slug in mapping.conditions_in(str(keyword)):
+                related = slug in slugs or any(
+                    s in mapping.ancestors(slug, mapping.CONDITION_PARENTS) for s in slugs
+                )
+                if not slugs or related:
+                    slugs = mapping.most_specific([*slugs, slug], mapping.CONDITION_PARENTS)
+                elif not any(
+                    slug in mapping.ancestors(s, mapping.CONDITION_PARENTS) for s in slugs
+                ):
+                    self.note(
+                        "conditionsModule.keywords",
+                        keyword,
+                        f"names {slug}, which the conditions do not; left for the curator",
+                    )
+        return slugs
+
+    # --- interventions and arms ----------------------------------------------------------------
+
+    def interventions(self) -> list[dict]:
+        found = []
+        for iv in self.get("armsInterventionsModule.interventions", list) or []:
+            if not isinstance(iv, dict):
+                continue
+            kind = str(iv.get("type") or "")
+            name = _text(iv.get("name"))
+            others = [_text(o) for o in iv.get("otherNames") or [] if isinstance(o, str)]
+            description = (iv.get("description") or "").strip()
+            text = "\n".join([name, *others, description])
+            found.append(
+                {
+                    "kind": kind,
+                    "name": name,
+                    "display": f"{kind.replace('_', ' ').capitalize()}: {name}",
+                    "description": description,
+                    "text": text,
+                    "arm_labels": [_text(a) for a in iv.get("armGroupLabels") or []],
+                    "signal": mapping.cell_therapy_signal(kind, name, text),
+                }
+            )
+        return found
+
+    def arms(self, interventions: list[dict]) -> list[MappedArm]:
+        groups = self.get("armsInterventionsModule.armGroups", list) or []
+        groups = [g for g in groups if isinstance(g, dict)]
+        arms = []
+        linked_any: set[int] = set()
+        if groups:
+            for position, group in enumerate(groups):
+                label = _text(group.get("label"))
+                names = {
+                    _text(n).split(": ", 1)[-1].casefold()
+                    for n in group.get("interventionNames") or []
+                    if isinstance(n, str)
+                }
+                linked = [
+                    iv
+                    for iv in interventions
+                    if label in iv["arm_labels"] or iv["name"].casefold() in names
+                ]
+                linked_any.update(id(iv) for iv in linked)
+                path = f"armsInterventionsModule.armGroups[{position}]"
+                arms.append(
+                    self.arm(
+                        path,
+                        label,
+                        group.get("type"),
+                        (group.get("description") or "").strip(),
+                        linked,
+                        position,
+                    )
+                )
+            for iv in interventions:
+                if iv["signal"] and id(iv) not in linked_any:
+                    self.note(
+                        "armsInterventionsModule.interventions",
+                        iv["display"],
+                        "a cell product that no arm group lists; left for the curator",
+                    )
+        else:
+            for position, iv in enumerate(interventions):
+                path = f"armsInterventionsModule.interventions[{position}]"
+                arms.append(self.arm(path, iv["name"], None, "", [iv], position))
+        return arms
+
+    def arm(self, path, label, arm_type, description, linked, position) -> MappedArm:
+        role = rules.map_code(rules.ARM_ROLE, arm_type) if arm_type else None
+        if arm_type and role is None:
+            self.note(f"{path}.type", arm_type, "no matching arm role")
+        full_description = "\n\n".join(
+            [description] + [f"{iv['display']}: {iv['description']}" for iv in linked]
+        ).strip()
+        cell = [iv for iv in linked if iv["signal"]]
+        if not cell:
+            text = "\n".join([label, description, *(iv["text"] for iv in linked)])
+            return MappedArm(
+                label=label,
+                role=role or "",
+                description=full_description,
+                routes=tuple(mapping.match_routes(text)),
+                position=position,
+            )
+        own = description
+        if len(cell) < len(linked):
+            # Other interventions too (a drug, a conditioning regimen): only the sentences of
+            # the arm's own description that are about the cells count.
+            names = [re.escape(iv["name"]) for iv in cell if iv["name"]]
+            about_cells = re.compile(r"\bcells?\b" + "".join(f"|{n}" for n in names), re.I)
+            own = " ".join(
+                s
+                for s in re.split(r"(?<=[.;])\s+|\n+", description)
+                if about_cells.search(s) or mapping.cell_type_matches(s)
+            )
+        text = "\n".join([label, own, *(iv["text"] for iv in cell)])
+        where = f'{path} "{label}"'
+
+        candidates = mapping.cell_type_candidates(text)
+        cell_type = mapping.match_cell_type(text)
+        if cell_type is None:
+            why = (
+                f"names {', '.join(candidates)} with no common term; left for the curator"
+                if candidates
+                else "a cell product, but no cell type of our vocabulary is named"
+            )
+            self.note(where, ", ".join(iv["display"] for iv in cell), why)
+        origins = mapping.origin_candidates(text)
+        if len(origins) > 1:
+            self.note(where, " and ".join(origins), "both origins are mentioned")
+        tissue = mapping.match_tissue_source(text, cell_type)
+        if tissue is None and len(mapping.tissue_candidates(text)) > 1:
+            self.note(where, ", ".join(mapping.tissue_candidates(text)), "several tissue sources")
+        dose = mapping.parse_dose(text)
+        if dose is None and mapping.find_doses(text):
+            self.note(
+                where,
+                "; ".join(d.text for d in mapping.find_doses(text)),
+                "doses in cells and in cells/kg",
+            )
+        return MappedArm(
+            label=label,
+            role=role or "",
+            description=full_description,
+            cell_type=cell_type,
+            origin=mapping.match_origin(text) or "",
+            tissue_source=tissue or "",
+            routes=tuple(mapping.match_routes(text)),
+            dose_min=dose.min if dose else None,
+            dose_max=dose.max if dose else None,
+            dose_unit=dose.unit if dose else "",
+            administrations=mapping.parse_administrations(text),
+            interval=mapping.parse_interval(text),
+            position=position,
+            is_cell_therapy=True,
+        )
+
+    # --- outcomes, sites, references ---------------------------------------------------------
+
+    def outcomes(self) -> list[MappedOutcome]:
+        found: list[MappedOutcome] = []
+        for key, kind in (
+            ("primaryOutcomes", OutcomeKind.PRIMARY),
+            ("secondaryOutcomes", OutcomeKind.SECONDARY),
+        ):
+            for i, item in enumerate(self.get(f"outcomesModule.{key}", list) or []):
+                measure = _text(_get(item, "measure"))
+                if not measure:
+                    self.note(f"outcomesModule.{key}[{i}]", item, "an outcome with no measure")
+                    continue
+                found.append(
+                    MappedOutcome(
+                        kind=str(kind),
+                        measure=measure,
+                        time_frame=_text(_get(item, "timeFrame")),
+                        description=(_get(item, "description", str) or "").strip(),
+                        position=len(found),
+                    )
+                )
+        for i, item in enumerate(self.get("outcomesModule.otherOutcomes", list) or []):
+            self.note(
+                f"outcomesModule.otherOutcomes[{i}]",
+                _text(_get(item, "measure")),
+                "an other pre-specified outcome; we record primary and secondary only",
+            )
+        primary = [o.time_frame for o in found if o.kind == OutcomeKind.PRIMARY]
+        months = [m for m in map(rules.follow_up_months, primary) if m is not None]
+        if months:
+            self.fields["follow_up_months"] = max(months)
+        elif primary:
+            given = [t for t in dict.fromkeys(primary) if t]
+            stated = any(rules.durations_in_months(t) for t in given)
+            self.note(
+                "outcomesModule.primaryOutcomes[].timeFrame",
+                "; ".join(given) if given else None,
+                "follow-up left empty: "
+                + ("shorter than half a month" if stated else "no duration stated"),
+            )
+        return found
+
+    def sites(self) -> list[MappedSite]:
+        found = []
+        for i, loc in enumerate(self.get("contactsLocationsModule.locations", list) or []):
+            if not isinstance(loc, dict):
+                continue
+            code = rules.country_code(loc.get("country"))
+            if code is None:
+                self.note(
+                    f"contactsLocationsModule.locations[{i}].country",
+                    loc.get("country"),
+                    "no ISO 3166 country code; site left out",
+                )
+                continue
+            found.append(MappedSite(_text(loc.get("facility")), _text(loc.get("city")), code))
+        return found
+
+    def references(self) -> list[MappedReference]:
+        found = []
+        for ref in self.get("referencesModule.references", list) or []:
+            if not isinstance(ref, dict):
+                continue
+            found.append(
+                MappedReference(
+                    pmid=rules.valid_pmid(str(ref.get("pmid") or "")) or "",
+                    citation=_text(ref.get("citation")),
+                    type=str(ref.get("type") or ""),
+                )
+            )
+        return found

@@ -1,0 +1,545 @@
+"""Free text → our vocabularies: conditions, cell types, routes, origin, tissue, dose.
+
+Pure and table-driven. Each table lists (slug, patterns) from the most specific term to the
+broadest; a match claims its stretch of text, so a broader pattern cannot match inside it again
+("Secondary Progressive Multiple Sclerosis" is spms, not also ms). Of the terms left, an
+ancestor of another is dropped (msc-ntf wins over bm-msc). When two unrelated terms remain, a
+function that returns one term returns their closest common ancestor, or nothing: never a guess.
+
+The slugs are those of trials/migrations/0002_vocabularies.py; a database test checks that every
+slug and parent here exists in the migrated vocabulary tables.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from trials.models.choices import DoseUnit, Origin, TissueSource
+
+I = re.IGNORECASE  # noqa: E741 (a flag, read as "case-insensitive")
+
+
+def near(a: str, b: str, gap: int = 4) -> str:
+    """A regex for `a` and `b` within `gap` words of each other, in either order."""
+    between = rf"\W+(?:[\w'’]+\W+){{0,{gap}}}?"
+    return rf"(?:(?:{a}){between}(?:{b})|(?:{b}){between}(?:{a}))"
+
+
+def _table(rows):
+    return [
+        (slug, [re.compile(p, flags) if isinstance(p, str) else re.compile(*p) for p in pats])
+        for slug, flags, pats in rows
+    ]
+
+
+def _claim(table, text: str) -> list[tuple[str, str]]:
+    """(slug, matched text) for each pattern match not inside an earlier (more specific) one."""
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, str, str]] = []
+    for slug, patterns in table:
+        for pattern in patterns:
+            pos = 0
+            while match := pattern.search(text, pos):
+                start, end = match.span()
+                if any(s < end and start < e for s, e in taken):
+                    pos = start + 1  # a later, shorter match may still be free
+                    continue
+                taken.append((start, end))
+                found.append((start, slug, match.group()))
+                pos = max(end, start + 1)
+    return [(slug, matched) for _pos, slug, matched in sorted(found)]
+
+
+def ancestors(slug: str, parents: dict[str, str | None]) -> list[str]:
+    chain = []
+    parent = parents.get(slug)
+    while parent:
+        chain.append(parent)
+        parent = parents.get(parent)
+    return chain
+
+
+def most_specific(slugs, parents: dict[str, str | None]) -> list[str]:
+    """The slugs without those that are an ancestor of another, in first-seen order."""
+    unique = list(dict.fromkeys(slugs))
+    covered = {a for slug in unique for a in ancestors(slug, parents)}
+    return [slug for slug in unique if slug not in covered]
+
+
+def common_ancestor(slugs, parents: dict[str, str | None]) -> str | None:
+    """The closest term that is, or is above, every slug; None when they share no tree."""
+    slugs = list(slugs)
+    if not slugs:
+        return None
+    chains = [[slug, *ancestors(slug, parents)] for slug in slugs]
+    for candidate in chains[0]:
+        if all(candidate in chain for chain in chains[1:]):
+            return candidate
+    return None
+
+
+# --- Conditions ----------------------------------------------------------------------------------
+
+CONDITION_PARENTS: dict[str, str | None] = {
+    "ms": None,
+    "rrms": "ms",
+    "progressive-ms": "ms",
+    "spms": "progressive-ms",
+    "ppms": "progressive-ms",
+    "als": None,
+}
+_MS = r"(?:multiple\s+sclerosis|MS)\b"
+CONDITION_PATTERNS = _table(
+    [
+        (
+            "spms",
+            I,
+            [rf"secondary[-\s]+progressive\s+{_MS}", rf"{_MS},?\s+secondary[-\s]+progressive"],
+        ),
+        ("spms", 0, [r"\bSPMS\b"]),
+        ("ppms", I, [rf"primary[-\s]+progressive\s+{_MS}", rf"{_MS},?\s+primary[-\s]+progressive"]),
+        ("ppms", 0, [r"\bPPMS\b"]),
+        ("rrms", I, [rf"relapsing[-\s]+remitting\s+{_MS}", rf"{_MS},?\s+relapsing[-\s]+remitting"]),
+        ("rrms", 0, [r"\bRRMS\b"]),
+        (
+            "progressive-ms",
+            I,
+            [rf"progressive\s+(?:forms?\s+of\s+)?{_MS}", rf"{_MS},?\s+(?:chronic\s+)?progressive"],
+        ),
+        ("ms", I, [r"multiple\s+sclerosis"]),
+        ("ms", 0, [r"\bMS\b"]),
+        (
+            "als",
+            I,
+            [
+                r"amyotrophic\s+lateral\s+sclerosis",
+                r"motor\s+neurone?s?\s+diseases?",
+                r"lou\s+gehrig'?s?\s+disease",
+            ],
+        ),
+        ("als", 0, [r"\bALS\b", r"\bMND\b"]),
+    ]
+)
+
+
+def conditions_in(text: str) -> list[str]:
+    """The most specific condition slugs one text names (a text may name two diseases)."""
+    return most_specific((slug for slug, _m in _claim(CONDITION_PATTERNS, text)), CONDITION_PARENTS)
+
+
+def match_conditions(texts) -> tuple[list[str], list[str]]:
+    """(slugs, unmatched texts) for a list of condition names. Across the list the most specific
+    term wins: ["Multiple Sclerosis", "Secondary Progressive Multiple Sclerosis"] → ["spms"]."""
+    slugs: list[str] = []
+    unmatched: list[str] = []
+    for text in texts:
+        found = conditions_in(str(text))
+        if found:
+            slugs.extend(found)
+        else:
+            unmatched.append(str(text))
+    return most_specific(slugs, CONDITION_PARENTS), unmatched
+
+
+# --- Cell types ----------------------------------------------------------------------------------
+
+CELL_TYPE_PARENTS: dict[str, str | None] = {
+    "msc": None,
+    "bm-msc": "msc",
+    "uc-msc": "msc",
+    "ad-msc": "msc",
+    "msc-ntf": "bm-msc",
+    "msc-np": "bm-msc",
+    "nsc": None,
+    "fetal-nsc": "nsc",
+    "spinal-nsc": "nsc",
+    "hsc": None,
+    "psc-derived": None,
+    "immune-cells": None,
+    "treg": "immune-cells",
+    "car-t": "immune-cells",
+}
+_MSC = r"mesenchymal|\bh?MSCs?\b|stromal\s+(?:stem\s+)?cells?"
+_NSC = (
+    r"neural\s+(?:stem|precursor|progenitor)(?:\s*/\s*(?:stem|precursor|progenitor))?\s+cells?"
+    r"|\bh?NSCs?\b"
+)
+_FETAL = r"f(?:o)?etal|foetal"
+_PSC = r"induced\s+pluripotent\s+stem\s+cells?|\bh?iPSCs?\b|embryonic\s+stem\s+cells?|\bhESCs?\b"
+CELL_TYPE_PATTERNS = _table(
+    [
+        ("msc-ntf", I, [r"\bMSC[-\s]?NTF\b", r"\bNurOwn\b", near(_MSC, r"neurotrophic", 10)]),
+        ("msc-np", I, [r"\bMSC[-\s]?NPs?\b", near(_MSC, r"neural\s+progenitors?", 6)]),
+        ("bm-msc", I, [r"\bBM[-\s]?MSCs?\b", near(r"bone[-\s]marrow", _MSC, 4)]),
+        (
+            "uc-msc",
+            I,
+            [
+                r"\b(?:h?UC|WJ)[-\s]?MSCs?\b",
+                near(r"umbilical\s+cord(?!\s+blood)|wharton'?s?(?:\s+jelly)?", _MSC, 4),
+            ],
+        ),
+        (
+            "ad-msc",
+            I,
+            [
+                r"\bAD[-\s]?MSCs?\b",
+                near(r"adipose", _MSC, 4),
+                r"adipose[-\s]derived\s+(?:mesenchymal\s+)?stem\s+cells?",
+            ],
+        ),
+        ("psc-derived", I, [rf"(?:{_PSC})[-\s]+derived(?:\s+[\w/-]+){{0,4}}?\s+cells?"]),
+        ("spinal-nsc", I, [r"\bNSI[-\s]?566", near(r"spinal[-\s]cord", _NSC, 4)]),
+        ("fetal-nsc", I, [r"\bhf(?:NPC|NSC)s?\b", near(_FETAL, _NSC, 4)]),
+        ("car-t", 0, [r"\bCAR[-\s]?T\b"]),
+        ("car-t", I, [r"chimeric\s+antigen\s+receptor"]),
+        ("treg", I, [r"\bT[-\s]?regs?\b", r"regulatory\s+T[-\s]?(?:cells?|lymphocytes?)"]),
+        ("psc-derived", I, [_PSC, r"pluripotent\s+stem"]),
+        (
+            "hsc",
+            I,
+            [
+                r"h(?:a)?em(?:at)?opoietic\s+(?:stem|progenitor)",
+                r"peripheral\s+blood\s+stem\s+cells?",
+                r"\bCD34\+",
+            ],
+        ),
+        ("hsc", 0, [r"\ba?HSCTs?\b", r"\bHSCs?\b", r"\bPBSCT?\b"]),
+        ("msc", I, [_MSC, r"multipotent\s+(?:adult\s+)?stromal"]),
+        ("nsc", I, [_NSC]),
+        (
+            "immune-cells",
+            I,
+            [
+                r"dendritic\s+cells?",
+                r"natural\s+killer",
+                r"\bNK\s+cells?",
+                r"\bT[-\s]?cells?\b",
+                r"\bT[-\s]lymphocytes?\b",
+            ],
+        ),
+    ]
+)
+
+
+def cell_type_matches(text: str) -> list[tuple[str, str]]:
+    """(slug, the words that matched) for every cell-type mention, most specific first."""
+    return _claim(CELL_TYPE_PATTERNS, text or "")
+
+
+def cell_type_candidates(text: str) -> list[str]:
+    """Every distinct most-specific cell type the text names."""
+    return most_specific((slug for slug, _m in cell_type_matches(text)), CELL_TYPE_PARENTS)
+
+
+def match_cell_type(text: str) -> str | None:
+    """The one cell type the text names: "autologous bone marrow-derived mesenchymal stem cells"
+    → bm-msc, "MSC-NTF" → msc-ntf. Two unrelated types (MSC and NSC) → None; two of one family
+    (BM- and UC-MSC) → their common parent (msc)."""
+    candidates = cell_type_candidates(text)
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    return common_ancestor(candidates, CELL_TYPE_PARENTS)
+
+
+# A cell type that is defined by its tissue says the tissue (VOCABULARY.md: bm-msc are grown from
+# bone marrow, and msc-ntf and msc-np are bm-msc).
+TISSUE_OF_CELL_TYPE = {
+    "bm-msc": TissueSource.BONE_MARROW,
+    "msc-ntf": TissueSource.BONE_MARROW,
+    "msc-np": TissueSource.BONE_MARROW,
+    "uc-msc": TissueSource.UMBILICAL_CORD,
+    "ad-msc": TissueSource.ADIPOSE,
+}
+
+
+# --- Routes --------------------------------------------------------------------------------------
+
+ROUTE_PATTERNS = _table(
+    [
+        ("intracerebroventricular", I, [r"intra[-\s]?cerebro[-\s]?ventricular(?:ly)?"]),
+        ("intracerebroventricular", 0, [r"\bICV\b"]),
+        ("intrathecal", I, [r"intra[-\s]?thecal(?:ly)?", r"lumbar\s+punctures?"]),
+        ("intrathecal", 0, [r"\bIT\s+(?:injections?|administrations?|infusions?|doses?)\b"]),
+        (
+            "intraspinal",
+            I,
+            [
+                r"intra[-\s]?spinal(?:ly)?",
+                r"intramedullary",
+                r"into\s+the\s+(?:\w+\s+){0,2}spinal\s+cord",
+                r"spinal\s+cord\s+(?:micro)?injections?",
+                r"(?:ventral|anterior)\s+horns?",
+            ],
+        ),
+        (
+            "intracerebral",
+            I,
+            [
+                r"intra[-\s]?cerebral(?:ly)?(?!\s+(?:ha?emorrhage|ha?ematoma|bleed))",
+                r"intra[-\s]?striatal(?:ly)?",
+                r"intra[-\s]?putaminal(?:ly)?",
+            ],
+        ),
+        (
+            "intravenous",
+            I,
+            [r"intra[-\s]?venous(?:ly)?", r"\bi\.v\.", r"infused\s+into\s+a\s+vein"],
+        ),
+        ("intravenous", 0, [r"\bIV\s+(?:infusions?|injections?|administrations?|doses?)\b"]),
+        ("intramuscular", I, [r"intra[-\s]?muscular(?:ly)?"]),
+        ("intramuscular", 0, [r"\bIM\s+(?:injections?|administrations?)\b"]),
+        ("intra-arterial", I, [r"intra[-\s]?arterial(?:ly)?", r"intra[-\s]?carotid"]),
+        ("subcutaneous", I, [r"sub[-\s]?cutaneous(?:ly)?"]),
+        ("intranasal", I, [r"intra[-\s]?nasal(?:ly)?", r"nasal\s+(?:spray|instillation)"]),
+    ]
+)
+ROUTE_SLUGS = list(dict.fromkeys(slug for slug, _p in ROUTE_PATTERNS))
+
+
+def match_routes(text: str) -> list[str]:
+    """Every route the text states, in the vocabulary's order: "intramuscular and intrathecal"
+    → ["intrathecal", "intramuscular"]. Only named routes count ("injection" alone says none)."""
+    found = {slug for slug, _m in _claim(ROUTE_PATTERNS, text or "")}
+    return [slug for slug in ROUTE_SLUGS if slug in found]
+
+
+# --- Origin and tissue source --------------------------------------------------------------------
+
+ORIGIN_PATTERNS = _table(
+    [
+        (Origin.AUTOLOGOUS, I, [r"\bautologous\b", r"patient'?s?'?\s+own\s+(?:\w+\s+){0,3}cells"]),
+        (Origin.AUTOLOGOUS, 0, [r"\baHSCT\b"]),
+        (
+            Origin.ALLOGENEIC,
+            I,
+            [
+                r"\balloge?neic\b",
+                r"\ballogenic\b",
+                r"\bdonor[-\s]derived\b",
+                r"\b(?:healthy|unrelated|third[-\s]party|sibling|matched)\s+donors?\b",
+            ],
+        ),
+    ]
+)
+
+
+def origin_candidates(text: str) -> list[str]:
+    return list(dict.fromkeys(str(slug) for slug, _m in _claim(ORIGIN_PATTERNS, text or "")))
+
+
+def match_origin(text: str) -> str | None:
+    """ "autologous" or "allogeneic" when the text says exactly one of them, else None."""
+    found = origin_candidates(text)
+    return found[0] if len(found) == 1 else None
+
+
+TISSUE_PATTERNS = _table(
+    [
+        (TissueSource.FETAL_SPINAL_CORD, I, [near(_FETAL, r"spinal[-\s]cord", 4)]),
+        (TissueSource.FETAL_BRAIN, I, [near(_FETAL, r"brain", 4)]),
+        (TissueSource.BONE_MARROW, I, [r"bone[-\s]marrow", r"\bBM[-\s]?MSCs?\b"]),
+        (TissueSource.ADIPOSE, I, [r"\badipose\b", r"lipoaspirate", r"\bAD[-\s]?MSCs?\b"]),
+        (
+            TissueSource.UMBILICAL_CORD,
+            I,
+            [r"umbilical\s+cord(?!\s+blood)", r"wharton", r"\b(?:h?UC|WJ)[-\s]?MSCs?\b"],
+        ),
+        (TissueSource.PLACENTA, I, [r"\bplacenta(?:l)?\b"]),
+        (TissueSource.PERIPHERAL_BLOOD, I, [r"peripheral\s+blood", r"\b(?:leuk)?apheresis\b"]),
+        (TissueSource.IPSC, I, [r"induced\s+pluripotent", r"\bh?iPSCs?\b"]),
+        (TissueSource.ESC, I, [r"embryonic\s+stem", r"\bhESCs?\b"]),
+    ]
+)
+
+
+def tissue_candidates(text: str) -> list[str]:
+    return list(dict.fromkeys(str(slug) for slug, _m in _claim(TISSUE_PATTERNS, text or "")))
+
+
+def match_tissue_source(text: str, cell_type: str | None = None) -> str | None:
+    """The tissue the text names when it names one; otherwise the tissue the cell type is
+    defined by (bm-msc → bone marrow); None when neither says, or the text names several."""
+    found = tissue_candidates(text)
+    implied = TISSUE_OF_CELL_TYPE.get(cell_type or "")
+    if len(found) == 1:
+        return found[0]
+    if implied and (not found or implied in found):
+        return str(implied)
+    return None
+
+
+# --- Dose, administrations, interval -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dose:
+    """A dose or dose range in cells, or cells per kg of body weight."""
+
+    min: int
+    max: int
+    unit: str  # a DoseUnit value
+    text: str = ""
+
+
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_DOSE_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_CELL_NOUN = r"(?:cells?\b|[A-Za-z-]*(?:MSC|NSC|NPC|HSC)s?\b|MSC-NTF\b)"
+# Words that may sit between the number and the cells: "million autologous MSC-NTF cells"; not
+# words that would join two different numbers ("3 injections of cells").
+_NOT_A_DESCRIPTOR = (
+    r"(?!(?:of|per|and|or|to|with|every|injections?|infusions?|doses?|administrations?)\b)"
+)
+DOSE_PATTERN = re.compile(
+    rf"(?P<values>(?:{_DOSE_NUM})(?:\s*(?:,|-|–|—|to|or|and|,\s*or|,\s*and)\s*(?:{_DOSE_NUM}))*)"
+    rf"(?:\s*(?:×|x|\*)\s*10\s*(?:\^|e|\*\*)?\s*\(?(?P<exp>[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]{{1,2}})\)?"
+    rf"|\s*(?P<word>million|billion|thousand)\b)?"
+    rf"(?P<between>(?:\s+{_NOT_A_DESCRIPTOR}[A-Za-z][\w-]*){{0,3}}?)\s*{_CELL_NOUN}"
+    rf"(?P<per_kg>\s*(?:/|per)\s*(?:kg|kilogram)\b(?:\s+(?:of\s+)?body\s*weight)?)?"
+    # "50,000 cells/µL" is a concentration, not a dose.
+    r"(?!\s*(?:/|per)\s*(?:µ|u|m)?l\b)",
+    I,
+)
+WORD_MULTIPLIERS = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
+# A plain number of cells below this is not a cell dose ("3 cell lines", "2 cells per well").
+MIN_PLAIN_CELL_COUNT = 1000
+
+
+def find_doses(text: str) -> list[Dose]:
+    """Every dose the text states with a cell unit: "100–125 ×10⁶ cells", "1.5 million cells",
+    "0.7, 1.4, 2.8, 5.7 ×10⁶ cells/kg", "100,000 cells per injection"."""
+    doses = []
+    for match in DOSE_PATTERN.finditer(text or ""):
+        if match["exp"]:
+            multiplier = 10 ** int(match["exp"].translate(SUPERSCRIPTS))
+        elif match["word"]:
+            multiplier = WORD_MULTIPLIERS[match["word"].lower()]
+        else:
+            multiplier = 1
+        values = [
+            int(Decimal(token.replace(",", "")) * multiplier)
+            for token in re.findall(_DOSE_NUM, match["values"])
+        ]
+        if multiplier == 1 and max(values) < MIN_PLAIN_CELL_COUNT:
+            continue
+        unit = DoseUnit.CELLS_PER_KG if match["per_kg"] else DoseUnit.CELLS
+        doses.append(Dose(min(values), max(values), str(unit), match.group().strip()))
+    return doses
+
+
+def parse_dose(text: str) -> Dose | None:
+    """The dose range over every dose the text states, when they share one unit; None when it
+    states none, or doses in cells and in cells/kg (a curator decides)."""
+    doses = find_doses(text)
+    if not doses or len({dose.unit for dose in doses}) > 1:
+        return None
+    return Dose(
+        min(d.min for d in doses),
+        max(d.max for d in doses),
+        doses[0].unit,
+        "; ".join(d.text for d in doses),
+    )
+
+
+_COUNT_WORDS = {
+    "one": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+_ROUTE_ADJ = (
+    r"intrathecal|intravenous|intramuscular|intracerebroventricular|intraspinal|intracerebral|"
+    r"intra-arterial|subcutaneous|intranasal|IT|IV|IM|ICV|repeated|separate|consecutive|cell|"
+    r"monthly|weekly"
+)
+ADMINISTRATIONS_PATTERN = re.compile(
+    rf"\b(?P<count>\d{{1,2}}|{'|'.join(_COUNT_WORDS)})[\s-]+(?:(?:{_ROUTE_ADJ})\s+){{0,2}}"
+    r"(?:doses?|injections?|infusions?|administrations?|transplantations?|implantations?)\b"
+    # "4 dose levels", "single-dose-finding": not a number of administrations.
+    r"(?![-\s]+(?:levels?|cohorts?|groups?|escalation|finding)\b)",
+    I,
+)
+
+
+def parse_administrations(text: str) -> int | None:
+    """How many times the cells are given, when the text says one number: "3 IT injections" → 3,
+    "two intrathecal injections" → 2, "a single dose" → 1."""
+    counts = set()
+    for match in ADMINISTRATIONS_PATTERN.finditer(text or ""):
+        token = match["count"].lower()
+        counts.add(_COUNT_WORDS[token] if token in _COUNT_WORDS else int(token))
+    counts.discard(0)
+    return counts.pop() if len(counts) == 1 else None
+
+
+INTERVAL_PATTERN = re.compile(
+    rf"\bevery\s+(?:\d+|{'|'.join(_COUNT_WORDS)})\s+(?:days?|weeks?|months?)\b"
+    r"|\b\d+[-\s](?:day|week|month)\s+intervals?\b",
+    I,
+)
+
+
+def parse_interval(text: str) -> str:
+    """The interval between administrations as written ("every 8 weeks"), when one is stated."""
+    found = list(dict.fromkeys(m.group().lower() for m in INTERVAL_PATTERN.finditer(text or "")))
+    return found[0] if len(found) == 1 else ""
+
+
+# --- Is it a cell therapy? -----------------------------------------------------------------------
+
+# ClinicalTrials.gov intervention types. A cell product is registered as a biological, genetic
+# (engineered cells), procedure (a transplant), combination product or "other"; a "drug" counts
+# only when it names a cell type of ours, since a drug's text often mentions cells it acts on.
+CELL_PRODUCT_TYPES = {"BIOLOGICAL", "GENETIC", "PROCEDURE", "COMBINATION_PRODUCT", "OTHER"}
+NAMED_CELL_TYPE_ONLY = {"DRUG"}
+# Generic wording that states a cell product, for the types above.
+CELL_THERAPY_WORDS = [
+    re.compile(p, I)
+    for p in (
+        r"\b(?:stem|stromal|progenitor|precursor)\s+cells?\b",
+        r"\bcell(?:ular)?[-\s]+(?:based\s+)?therap(?:y|ies)\b",
+        r"\bcells?\s+(?:transplant\w*|infusions?|injections?|implant\w*|grafts?)\b",
+        r"\b(?:infusion|injection|transplantation|implantation|administration)\s+of\s+"
+        r"(?:[\w-]+\s+){0,4}cells\b",
+    )
+]
+CELL_NAME = re.compile(r"\bcells?\s*$", I)
+# Products made from cells but holding none; and comparators.
+CELL_FREE = re.compile(
+    r"exosomes?|extracellular\s+vesicles?|secretome|conditioned\s+medi(?:um|a)|cell[-\s]free"
+    r"|\blysates?\b",
+    I,
+)
+NOT_A_PRODUCT = re.compile(r"\b(?:placebo|sham|vehicle)\b", I)
+
+
+def cell_therapy_signal(kind: str, name: str, text: str) -> str | None:
+    """Why an intervention is a cell therapy, or None when it is not.
+
+    `kind` is the registry's intervention type, `name` its name, `text` its name, other names and
+    description together."""
+    kind = (kind or "").upper()
+    if NOT_A_PRODUCT.search(name or "") or CELL_FREE.search(text or ""):
+        return None
+    if kind not in CELL_PRODUCT_TYPES | NAMED_CELL_TYPE_ONLY:
+        return None
+    matches = cell_type_matches(text)
+    if matches:
+        slug, words = matches[0]
+        return f'names cell type {slug} ("{" ".join(words.split())}")'
+    if kind in NAMED_CELL_TYPE_ONLY:
+        return None
+    if CELL_NAME.search(name or ""):
+        return f'its name "{name}" is a cell product'
+    for pattern in CELL_THERAPY_WORDS:
+        match = pattern.search(text or "")
+        if match:
+            return f'mentions "{match.group()}"'
+    return None
