@@ -339,7 +339,7 @@ def import_ctgov_file(data: bytes, *, name: str, user=None, include_all: bool = 
     try:
         parsed = ctgov.parse_file(data)
     except ImportFileError as error:
-        result.error = f"{name}: {error}"
+        result.error = f"{name}: {error}; nothing from this file was imported"
         return result
     if not parsed.supported:
         result.skipped = parsed.unsupported

@@ -54,7 +54,7 @@ class Command(BaseCommand):
         for name in paths:
             path = Path(name)
             if path.is_dir():
-                files += sorted(p for p in path.iterdir() if p.suffix.lower() == ".json")
+                files += sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".xml"))
             elif path.is_file():
                 files.append(path)
             else:

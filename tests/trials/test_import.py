@@ -1,0 +1,372 @@
+"""Importing ClinicalTrials.gov records and RIS files into the catalogue: drafts for review,
+the registry record kept, curated fields never overwritten, idempotent, and bad input writes
+nothing. (The pure parsing and mapping rules are tested in tests/importers/.)"""
+
+import copy
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from reversion.models import Revision
+
+from trials import services
+from trials.importing import import_ctgov_file
+from trials.models import (
+    Publication,
+    RegistryRecord,
+    Source,
+    Trial,
+    TrialPublication,
+    Workflow,
+)
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parents[1] / "importers" / "fixtures"
+COMPOSED = FIXTURES / "ctgov"  # composed from reference-trials.md (each file's _comment says so)
+SAMPLES = FIXTURES / "shared" / "data" / "ctgov"  # real registry records (not cell therapy)
+RIS = FIXTURES / "shared" / "data" / "ris"
+SEED_002 = FIXTURES / "shared" / "seeds" / "002_0f42ae287d3bce48.txt"
+NUROWN = COMPOSED / "nurown-phase3-NCT03280056.json"
+
+
+def run(command, *args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(command, *[str(a) for a in args], stdout=out, stderr=err)
+    return out.getvalue() + err.getvalue()
+
+
+def counts():
+    return (
+        Trial.objects.count(),
+        RegistryRecord.objects.count(),
+        Publication.objects.count(),
+        Revision.objects.count(),
+    )
+
+
+def nurown(**changes) -> bytes:
+    """The composed NurOwn record, with some registry values changed (a later download)."""
+    study = json.loads(NUROWN.read_text())
+    study = copy.deepcopy(study)
+    for path, value in changes.items():
+        node = study["protocolSection"]
+        *parents, leaf = path.split(".")
+        for step in parents:
+            node = node[step]
+        node[leaf] = value
+    return json.dumps(study).encode()
+
+
+# --- what lands -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "nct", "phase", "condition", "cell_type", "origin", "route"),
+    [
+        ("nurown-phase3-NCT03280056.json", "NCT03280056", "PHASE3", "als", "msc-ntf",
+         "autologous", "intrathecal"),
+        ("nsc-spms-leone-NCT03282760.json", "NCT03282760", "PHASE1", "spms", "fetal-nsc",
+         "allogeneic", "intracerebroventricular"),
+        ("korean-bm-msc-als-NCT01363401.json", "NCT01363401", "PHASE2", "als", "bm-msc",
+         "autologous", "intrathecal"),
+        ("stems-NCT03269071.json", "NCT03269071", "PHASE1", "spms", "fetal-nsc",
+         "allogeneic", "intrathecal"),
+    ],
+)  # fmt: skip
+def test_a_registry_record_lands_as_a_draft_with_mapped_fields_and_its_raw_json(
+    name, nct, phase, condition, cell_type, origin, route, curator
+):
+    result = import_ctgov_file((COMPOSED / name).read_bytes(), name=name, user=curator)
+    assert result.ok and [r.outcome for r in result.records] == ["created"]
+    trial = result.records[0].trial
+    trial.refresh_from_db()
+    assert trial.workflow == Workflow.DRAFT and trial.created_by == curator
+    assert trial.phase == phase
+    assert condition in trial.conditions.values_list("slug", flat=True)
+    cell_arms = [arm for arm in trial.interventions.all() if arm.cell_type]
+    assert cell_type in {arm.cell_type.slug for arm in cell_arms}
+    assert origin in {arm.origin for arm in cell_arms}
+    assert route in {r.slug for arm in cell_arms for r in arm.routes.all()}
+    record = RegistryRecord.objects.get(identifier=nct)
+    assert record.trial == trial
+    assert record.raw == json.loads((COMPOSED / name).read_text())
+    assert Source.objects.get(trial=trial).url == f"https://clinicaltrials.gov/study/{nct}"
+    assert trial.registry_ids.filter(identifier=nct).exists()
+    # The history says who imported it and from where.
+    assert Revision.objects.filter(user=curator, comment__contains=name).exists()
+
+
+def test_every_shared_sample_is_imported_or_skipped_with_a_reason():
+    output = run("import_ctgov", SAMPLES)
+    for path in SAMPLES.iterdir():
+        if path.suffix in (".json", ".xml"):
+            assert path.name in output
+    assert "skipped (no intervention is a cell product" in output
+    assert "skipped: XML from the classic ClinicalTrials.gov API" in output
+    assert Trial.objects.count() == 0  # none of them is a cell therapy
+
+
+def test_all_imports_studies_that_are_not_cell_therapy_when_asked():
+    run("import_ctgov", "--all", SAMPLES / "NCT02210780.json")
+    trial = Trial.objects.get(registry_ids__identifier="NCT02210780")
+    assert trial.workflow == Workflow.DRAFT
+    assert trial.phase == "PHASE2"
+
+
+def test_the_same_trial_found_by_a_secondary_id_is_updated_not_duplicated():
+    # STEMS entered by hand with only its EudraCT number; the registry record names it too.
+    trial = services.trial_create(title="Synthetic hand-entered STEMS", conditions=["ms"])
+    services.registry_id_add(trial=trial, registry="eudract", identifier="2016-002020-86")
+    stems = COMPOSED / "stems-NCT03269071.json"
+    [result] = import_ctgov_file(stems.read_bytes(), name=stems.name).records
+    assert result.outcome == "updated"
+    assert Trial.objects.count() == 1
+    assert RegistryRecord.objects.get().trial == trial
+    trial.refresh_from_db()
+    assert trial.title == "Synthetic hand-entered STEMS"  # curated, kept
+
+
+def test_reimporting_the_same_file_changes_nothing():
+    run("import_ctgov", COMPOSED)
+    before = counts()
+    versions = {t.pk: t.version for t in Trial.objects.all()}
+    output = run("import_ctgov", COMPOSED)
+    assert "0 created, 0 updated" in output and " created," not in output.replace("0 created", "")
+    assert counts() == before  # no new trial, record, publication or history
+    assert {t.pk: t.version for t in Trial.objects.all()} == versions
+
+
+# --- curated fields survive ---------------------------------------------------------------------
+
+
+def test_curated_fields_survive_a_reimport_and_wait_for_the_curator(curator, curator_client):
+    [created] = import_ctgov_file(NUROWN.read_bytes(), name="v1.json").records
+    trial = created.trial
+    # A curator corrects the enrollment; nobody touches the status.
+    services.trial_update(trial=trial, actual_enrollment=189, user=curator, reason="Per paper")
+    later = nurown(
+        **{"designModule.enrollmentInfo": {"count": 200, "type": "ACTUAL"}},
+        **{"statusModule": {"overallStatus": "TERMINATED"}},
+    )
+    [updated] = import_ctgov_file(later, name="v2.json").records
+    assert updated.outcome == "updated"
+    trial.refresh_from_db()
+    assert trial.actual_enrollment == 189  # curated: kept
+    assert trial.status == "TERMINATED"  # not curated: follows the registry
+    record = RegistryRecord.objects.get(trial=trial)
+    assert record.pending["actual_enrollment"] == {"registry": 200, "curated": 189}
+
+    # Importing the same later file again is a no-op; the curated value still stands.
+    assert [r.outcome for r in import_ctgov_file(later, name="v2.json").records] == ["unchanged"]
+
+    # The curator sees both values and takes the registry's.
+    page = curator_client.get(f"/admin/trials/registryrecord/{record.pk}/change/")
+    assert page.status_code == 200 and "189" in page.text and "200" in page.text
+    settle = f"/admin/trials/registryrecord/{record.pk}/settle/actual_enrollment/"
+    assert curator_client.get(settle + "?choice=accept").status_code == 200
+    trial.refresh_from_db()
+    assert trial.actual_enrollment == 189  # a GET changes nothing
+    curator_client.post(settle, {"choice": "accept"})
+    trial.refresh_from_db()
+    assert trial.actual_enrollment == 200
+    assert RegistryRecord.objects.get(trial=trial).pending == {}
+
+
+def test_a_curator_can_keep_the_curated_value(curator, curator_client):
+    [created] = import_ctgov_file(NUROWN.read_bytes(), name="v1.json").records
+    services.trial_update(trial=created.trial, phase="PHASE2", user=curator, reason="Per paper")
+    import_ctgov_file(nurown(**{"designModule.phases": ["PHASE4"]}), name="v2.json")
+    record = RegistryRecord.objects.get()
+    assert "phase" in record.pending
+    curator_client.post(
+        f"/admin/trials/registryrecord/{record.pk}/settle/phase/", {"choice": "dismiss"}
+    )
+    record.refresh_from_db()
+    assert record.pending == {}
+    assert Trial.objects.get().phase == "PHASE2"
+
+
+def test_curated_arms_are_kept_when_the_registry_changes_its_arms(curator):
+    [created] = import_ctgov_file(NUROWN.read_bytes(), name="v1.json").records
+    services.trial_replace_parts(
+        trial=created.trial,
+        user=curator,
+        arms=[{"label": "MSC-NTF (curated)", "cell_type": "msc-ntf", "routes": ["intrathecal"]}],
+    )
+    later = json.loads(nurown())
+    later["protocolSection"]["armsInterventionsModule"]["armGroups"][0]["label"] = "Renamed"
+    [updated] = import_ctgov_file(json.dumps(later).encode(), name="v2.json").records
+    assert "arms" in updated.pending
+    assert [a.label for a in created.trial.interventions.all()] == ["MSC-NTF (curated)"]
+
+
+# --- bad input writes nothing -------------------------------------------------------------------
+
+
+def good_and_bad(bad_study) -> bytes:
+    """A search response whose first study is fine and whose second is not."""
+    return json.dumps({"studies": [json.loads(NUROWN.read_text()), bad_study]}).encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"protocolSection": {"identificationModule": ', "truncated"),
+        (b"{not json at all", "not valid JSON"),
+        (b'{"hello": "world"}', "not a ClinicalTrials.gov study"),
+        (b"", "empty"),
+        (nurown(**{"designModule.phases": ["PHASE9"]}), "PHASE9"),
+        (good_and_bad({"protocolSection": {"identificationModule": {"nctId": "X1"}}}), "record 2"),
+    ],
+)
+def test_bad_files_are_refused_by_name_and_write_nothing(tmp_path, content, message):
+    bad = tmp_path / "bad-file.json"
+    bad.write_bytes(content)
+    good = tmp_path / "a-good-one.json"
+    good.write_bytes(NUROWN.read_bytes())
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 of 2 file"):
+        call_command("import_ctgov", str(good), str(bad), stdout=io.StringIO(), stderr=err)
+    assert "bad-file.json" in err.getvalue() and message in err.getvalue()
+    # One transaction per file: the good file is in, nothing of the bad one.
+    assert Trial.objects.count() == 1
+    assert RegistryRecord.objects.get().source_name == "a-good-one.json"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"protocolSection": {"identificationModule": ',
+        nurown(**{"designModule.phases": ["PHASE9"]}),
+        good_and_bad({"protocolSection": {"identificationModule": {"nctId": "X1"}}}),
+        good_and_bad(
+            {"protocolSection": {"identificationModule": {"nctId": "NCT00000001"},
+                                 "designModule": {"phases": ["NOPE"]}}}
+        ),
+    ],
+)  # fmt: skip
+def test_a_bad_file_writes_nothing(tmp_path, content):
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    with pytest.raises(CommandError):
+        call_command("import_ctgov", str(bad), stdout=io.StringIO(), stderr=io.StringIO())
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "huge.json"
+    with big.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_ctgov", str(big), stdout=io.StringIO(), stderr=err)
+    assert "huge.json" in err.getvalue() and "50.0 MB" in err.getvalue()
+    assert counts() == (0, 0, 0, 0)
+
+
+# --- RIS ----------------------------------------------------------------------------------------
+
+
+def test_seed_002_imports_with_authors_year_journal_and_doi():
+    output = run("import_ris", SEED_002)
+    assert "1 new publication" in output
+    publication = Publication.objects.get()
+    assert publication.year == 2024
+    assert publication.journal == "Expert Opinion on Biological Therapy"
+    assert publication.doi.startswith("10.1080/")
+    assert len(publication.authors.splitlines()) == 17
+    # Again: matched by DOI, not duplicated.
+    assert "1 already in the catalogue" in run("import_ris", SEED_002)
+    assert Publication.objects.count() == 1
+
+
+def test_ris_samples_import_in_both_dialects():
+    run("import_ris", RIS / "asreview_pubmed_zotero.ris", RIS / "asreview_embase.ris")
+    assert Publication.objects.count() >= 2
+    assert not Publication.objects.filter(title="").exists()
+    assert Publication.objects.filter(year__isnull=False).exists()
+
+
+def test_ris_records_link_to_a_trial_named_in_their_text_or_chosen(tmp_path):
+    trial = services.trial_create(title="Synthetic RIS target", conditions=["als"])
+    services.registry_id_add(trial=trial, registry="nct", identifier="NCT01234567")
+    chosen = services.trial_create(title="Synthetic chosen", conditions=["ms"])
+    ris = tmp_path / "mentions.ris"
+    ris.write_text(
+        "TY  - JOUR\nAU  - Doe, Jane\nTI  - Synthetic paper about NCT01234567\n"
+        "T2  - Synthetic Journal\nPY  - 2021\nDO  - 10.5555/synthetic.ris\nER  - \n"
+    )
+    run("import_ris", "--trial", chosen.slug, "--role", "primary_results", ris)
+    links = {(link.trial.title, link.role) for link in TrialPublication.objects.all()}
+    assert links == {
+        ("Synthetic RIS target", "primary_results"),
+        ("Synthetic chosen", "primary_results"),
+    }
+
+
+def test_a_ris_record_without_its_end_tag_writes_nothing(tmp_path):
+    ris = tmp_path / "cut.ris"
+    ris.write_text(
+        "TY  - JOUR\nTI  - Synthetic complete\nPY  - 2020\nER  - \n"
+        "TY  - JOUR\nTI  - Synthetic cut short\nPY  - 2021\n"
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_ris", str(ris), stdout=io.StringIO(), stderr=err)
+    assert "cut.ris" in err.getvalue() and "line 5" in err.getvalue()
+    assert Publication.objects.count() == 0
+
+
+# --- admin upload ---------------------------------------------------------------------------
+
+
+def test_a_curator_uploads_json_files_in_the_admin(curator_client, curator):
+    page = curator_client.get("/admin/trials/registryrecord/upload/")
+    assert page.status_code == 200
+    with NUROWN.open("rb") as one, (SAMPLES / "NCT00763412.json").open("rb") as two:
+        response = curator_client.post(
+            "/admin/trials/registryrecord/upload/", {"files": [one, two]}
+        )
+    assert response.status_code == 200
+    trial = Trial.objects.get()
+    assert trial.workflow == Workflow.DRAFT and trial.created_by == curator
+    assert f"/admin/trials/trial/{trial.pk}/change/" in response.text
+    assert "no intervention is a cell product" in response.text
+
+
+def test_a_bad_upload_reports_the_file_and_writes_nothing(curator_client):
+    bad = io.BytesIO(b'{"studies": [{"protocolSection": {}}]}')
+    bad.name = "broken.json"
+    response = curator_client.post("/admin/trials/registryrecord/upload/", {"files": [bad]})
+    assert response.status_code == 200, response.context["form"].errors
+    assert "broken.json" in response.text and "nothing from this file was imported" in response.text
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_the_ris_upload_page_links_to_a_chosen_trial(curator_client):
+    trial = services.trial_create(title="Synthetic upload target", conditions=["als"])
+    with SEED_002.open("rb") as ris:
+        response = curator_client.post(
+            "/admin/trials/publication/upload-ris/",
+            {"file": ris, "trial": trial.slug, "role": "review"},
+        )
+    assert response.status_code == 200
+    assert TrialPublication.objects.get().trial == trial
+    missing = curator_client.post(
+        "/admin/trials/publication/upload-ris/",
+        {"file": io.BytesIO(b"x"), "trial": "NCT99999999", "role": "review"},
+    )
+    assert "No trial has the slug or registry id" in missing.text
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/trials/registryrecord/upload/", "/admin/trials/publication/upload-ris/"]
+)
+def test_upload_pages_need_staff_with_add_permission(client, django_user_model, url):
+    assert client.get(url).status_code == 302
+    viewer = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
+    client.force_login(viewer)
+    assert client.get(url).status_code == 403
