@@ -1,6 +1,7 @@
-"""Backups: export_trials writes every trial, in every workflow state, as JSON Lines: the public
-export record of each trial plus everything a restore needs, private fields included, which the
-public export never shows."""
+"""Backups: export_trials writes every trial as JSON Lines, import_trials restores it through the
+services into an empty catalogue, all or nothing. The round trip must lose nothing: the second
+export equals the first line by line, every stored column of every trial and part is back, and
+the public pages read the same."""
 
 import datetime
 import io
@@ -9,15 +10,25 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.models import F
 
 from tests.factories import add_arm, full_trial
 from trials import services
 from trials.models import (
+    CellType,
+    Condition,
+    FacetValue,
     Intervention,
+    Organisation,
     Outcome,
     Publication,
+    RegistryId,
+    Route,
+    Site,
+    Source,
     Trial,
+    TrialPublication,
     Workflow,
 )
 
@@ -241,3 +252,267 @@ def test_curator_notes_are_in_the_backup_but_not_in_the_public_export(catalogue,
     assert "PRIVATE-CURATOR-NOTE" not in public
     assert "curator_notes" not in public
     assert "PRIVATE-CURATOR-NOTE" not in page(client, "/trials/export.csv")
+
+
+def import_file(path) -> str:
+    out = io.StringIO()
+    call_command("import_trials", str(path), stdout=out)
+    return out.getvalue()
+
+
+def wipe():
+    """Empty the catalogue, shared publications and organisations too, so the import has to
+    recreate every row (users and vocabularies stay, as in a fresh migrated database)."""
+    services.trials_delete(queryset=Trial.objects.all())
+    Publication.objects.all().delete()
+    Organisation.objects.all().delete()
+
+
+CATALOGUE_MODELS = (
+    Trial,
+    RegistryId,
+    Intervention,
+    Outcome,
+    Site,
+    Source,
+    Publication,
+    TrialPublication,
+    Organisation,
+    FacetValue,
+)
+
+
+def natural(obj):
+    if obj is None:
+        return None
+    for model, key in ((Trial, "slug"), (Condition, "slug"), (CellType, "slug"), (Route, "slug")):
+        if isinstance(obj, model):
+            return getattr(obj, key)
+    if isinstance(obj, Organisation):
+        return obj.name
+    if hasattr(obj, "get_username"):
+        return obj.get_username()
+    return repr(stored(obj))  # a publication: all its columns
+
+
+def stored(obj) -> dict:
+    """Every stored column of a row except its id, relations by natural key: a field added
+    to a model later fails the round trip until the backup carries it."""
+    row = {}
+    for model_field in obj._meta.concrete_fields:
+        if model_field.primary_key:
+            continue
+        if model_field.is_relation:
+            row[model_field.name] = natural(getattr(obj, model_field.name))
+        else:
+            value = getattr(obj, model_field.attname)
+            row[model_field.name] = getattr(value, "code", value)  # django-countries
+    for m2m in obj._meta.many_to_many:
+        if m2m.remote_field.through._meta.auto_created:
+            row[m2m.name] = sorted(natural(item) for item in getattr(obj, m2m.name).all())
+    return row
+
+
+def snapshot() -> dict:
+    return {
+        model.__name__: sorted(repr(stored(obj)) for obj in model.objects.all())
+        for model in CATALOGUE_MODELS
+    }
+
+
+def public_pages(client) -> dict:
+    urls = [
+        "/",
+        "/trials/?page_size=100",
+        "/trials/?condition=als&sort=start",
+        "/conditions/ms/",
+        "/cell-types/msc/",
+        "/trials/export.json",
+        "/trials/export.csv",
+    ]
+    urls += [trial.get_absolute_url() for trial in Trial.objects.published()]
+    return {url: page(client, url) for url in urls}
+
+
+def test_round_trip_loses_nothing(catalogue, client, tmp_path, curator, reviewer):
+    first = export(tmp_path / "first.jsonl")
+    before, pages_before = snapshot(), public_pages(client)
+    assert len(first) == 1 + 16 + 4 + 1  # header, trials, unlinked rows, end
+    wipe()
+    assert Trial.objects.count() == Publication.objects.count() == 0
+
+    summary = import_file(tmp_path / "first.jsonl")
+
+    assert "Imported 16 trial(s) (1 draft, 1 in review, 13 published, 1 withdrawn)" in summary
+    assert "reference(s) to users" not in summary
+    second = export(tmp_path / "second.jsonl")
+    # Only the header's `exported_at` may differ.
+    assert json.loads(first[0]) | {"exported_at": None} == json.loads(second[0]) | {
+        "exported_at": None
+    }
+    assert first[1:] == second[1:]
+    assert snapshot() == before
+    assert public_pages(client) == pages_before
+    # The workflow as it was, and the browse index counts only the published trials.
+    restored = Trial.objects.get(slug=catalogue["withdrawn"].slug)
+    assert (restored.workflow, restored.reviewed_by, restored.created_by) == (
+        Workflow.WITHDRAWN,
+        reviewer,
+        curator,
+    )
+    response = client.get("/trials/?page_size=100")
+    assert response.context["paginator"].count == 13
+    assert catalogue["draft"].slug not in pages_before["/trials/?page_size=100"]
+
+
+def test_unknown_usernames_are_left_empty_and_counted(catalogue, tmp_path):
+    path = tmp_path / "backup.jsonl"
+    lines = export(path)
+    records = [json.loads(line) for line in lines]
+    for record in records:
+        if record.get("slug") in (catalogue["draft"].slug, catalogue["in_review"].slug):
+            record["created_by"] = "someone-gone"
+    path.write_text("\n".join(json.dumps(record) for record in records) + "\n")
+    wipe()
+
+    summary = import_file(path)
+
+    assert "2 reference(s) to users who do not exist here were left empty" in summary
+    assert "someone-gone (2)" in summary
+    assert Trial.objects.get(slug=catalogue["draft"].slug).created_by is None
+    assert Trial.objects.get(slug=catalogue["withdrawn"].slug).created_by is not None
+
+
+@pytest.fixture
+def small_backup(curator, tmp_path):
+    """A three-trial backup of an emptied catalogue, for the bad-input tests."""
+    shared = services.publication_get_or_create(title="Synthetic shared review", year=2020)
+    for n in (201, 202, 203):
+        fill_parts(full_trial(n, **every_field(n, created_by=curator)), n, shared)
+    path = tmp_path / "backup.jsonl"
+    lines = export(path)
+    assert len(lines) == 5
+    wipe()
+    return path, lines
+
+
+def nothing_written():
+    return all(not model.objects.exists() for model in CATALOGUE_MODELS)
+
+
+def edit(lines: list[str], number: int, change) -> list[str]:
+    """The file with line `number` (1-based) changed by `change(record)`."""
+    record = json.loads(lines[number - 1])
+    change(record)
+    return [*lines[: number - 1], json.dumps(record), *lines[number:]]
+
+
+def set_key(key, value):
+    return lambda record: record.__setitem__(key, value)
+
+
+def first_arm_doses(record):
+    record["interventions"][0].update(dose_min=10, dose_max=5, dose_unit="cells")
+
+
+def contradict_shared_publication(record):
+    shared = next(p for p in record["publications"] if p["title"] == "Synthetic shared review")
+    shared["volume"] = "99"
+
+
+BAD_FILES = {
+    "malformed JSON": (
+        lambda lines: [*lines[:2], '{"record": "trial", "slug": oops}', *lines[3:]],
+        "line 3: not valid JSON",
+    ),
+    "unknown condition slug": (
+        lambda lines: edit(lines, 3, set_key("conditions", ["als", "no-such-disease"])),
+        "line 3: conditions: unknown condition slug(s): no-such-disease",
+    ),
+    "unknown route slug": (
+        lambda lines: edit(
+            lines, 4, lambda r: r["interventions"][1].__setitem__("routes", ["by-mail"])
+        ),
+        "line 4: interventions[1].routes: unknown route slug(s): by-mail",
+    ),
+    "missing required field": (
+        lambda lines: edit(lines, 3, lambda record: record.pop("workflow")),
+        "line 3: workflow: missing",
+    ),
+    "wrong type": (
+        lambda lines: edit(lines, 3, set_key("target_enrollment", "forty")),
+        'line 3: target_enrollment: expected a whole number, got "forty"',
+    ),
+    "unknown workflow state": (
+        lambda lines: edit(lines, 3, set_key("workflow", "archived")),
+        "line 3: workflow: Value 'archived' is not a valid choice.",
+    ),
+    "constraint violation": (
+        lambda lines: edit(lines, 3, first_arm_doses),
+        "line 3: interventions[0].dose_max: The highest dose cannot be below the lowest dose.",
+    ),
+    "registry id of another trial": (
+        lambda lines: edit(lines, 3, set_key("registries", json.loads(lines[1])["registries"])),
+        "line 3: registries[0]: This registry id already belongs to a trial.",
+    ),
+    "publication that contradicts an earlier line": (
+        lambda lines: edit(lines, 3, contradict_shared_publication),
+        "line 3: publications[2].volume: an existing publication matches this one but has "
+        "volume '', not '99'",
+    ),
+    "truncated last line": (
+        lambda lines: [*lines[:3], lines[3][: len(lines[3]) // 2]],
+        "line 4: not valid JSON",
+    ),
+    "cut at a line break": (
+        lambda lines: lines[:4],
+        "line 4: the file ends without its end record",
+    ),
+    "newer format": (
+        lambda lines: edit(lines, 1, set_key("version", 2)),
+        "line 1: version: this tracker reads version 1, not 2",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_bad_input_names_the_line_and_field_and_writes_nothing(case, small_backup):
+    path, lines = small_backup
+    mangle, message = BAD_FILES[case]
+    path.write_text("\n".join(mangle(lines)) + "\n", encoding="utf-8")
+
+    with pytest.raises(CommandError) as raised:
+        import_file(path)
+
+    assert message in str(raised.value)
+    assert str(raised.value).endswith("Nothing was imported.")
+    assert raised.value.returncode == 1  # manage.py exits with it
+    assert nothing_written()
+
+
+def test_truncated_last_line_says_so(small_backup):
+    path, lines = small_backup
+    path.write_text("\n".join([*lines[:-1], lines[-1][:-5]]), encoding="utf-8")
+    with pytest.raises(CommandError, match=r"line 5: .*the file looks truncated"):
+        import_file(path)
+    assert nothing_written()
+
+
+def test_import_refuses_a_database_with_trials(small_backup):
+    path, _lines = small_backup
+    full_trial(300)
+    before = snapshot()
+    with pytest.raises(CommandError, match="already holds 1 trial"):
+        import_file(path)
+    assert snapshot() == before
+
+
+def test_the_same_file_imports_once_fixed(small_backup):
+    path, lines = small_backup
+    path.write_text("\n".join(edit(lines, 3, set_key("conditions", ["nope"]))) + "\n")
+    with pytest.raises(CommandError):
+        import_file(path)
+    path.write_text("\n".join(lines) + "\n")
+    assert "Imported 3 trial(s) (0 draft, 0 in review, 3 published, 0 withdrawn)" in import_file(
+        path
+    )
