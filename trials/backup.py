@@ -627,8 +627,13 @@ class _Importer:
             model.objects.filter(pk=pk).exclude(position=position).update(position=position)
         with _service_call(f):
             Trial.objects.filter(pk=trial.pk).update(**bookkeeping)
+        trial.refresh_from_db()
+        services.trial_snapshot(trial=trial, reason=RESTORE_REASON)
         self.trial_ids.append(trial.pk)
         self.report.trials[trial.workflow] += 1
+
+
+RESTORE_REASON = "import_trials: restored from a backup"
 
 
 def import_records(records: Iterable[tuple[int, dict]]) -> ImportReport:
@@ -642,6 +647,8 @@ def import_records(records: Iterable[tuple[int, dict]]) -> ImportReport:
             )
         importer = _Importer()
         for line, data in records:
-            importer.add(line, data)
+            # One history entry per restored trial, saying where it came from.
+            with services.change_record(reason=RESTORE_REASON):
+                importer.add(line, data)
         importer.finish()
     return importer.report

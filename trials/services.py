@@ -88,6 +88,12 @@ def _record(trial: Trial, *, user=None, reason: str, edit: bool = True, bump: bo
         reversion.add_to_revision(trial)
 
 
+def trial_snapshot(*, trial: Trial, user=None, reason: str) -> None:
+    """Record the trial as it is now, without counting it as an edit (e.g. after a restore
+    wrote back its bookkeeping fields)."""
+    _record(trial, user=user, reason=reason, edit=False)
+
+
 def trial_changed(*, trial: Trial, user, reason: str, created: bool, claimed: bool) -> None:
     """After the admin saved a trial and its inlines itself: reindex and record the change
     (`claimed`: the admin already took the new version with trial_claim_version)."""

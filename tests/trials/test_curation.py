@@ -428,3 +428,20 @@ def test_role_matrix_for_admin_urls(as_role, role, url):
         assert response.status_code == 200
     else:
         assert response.status_code in (403, 404)
+
+
+def test_a_restore_from_backup_records_each_trial_in_the_history(tmp_path):
+    from trials.backup import RESTORE_REASON
+
+    call_command("load_demo", stdout=mock.MagicMock())
+    backup = tmp_path / "backup.jsonl"
+    call_command("export_trials", "--output", str(backup), stdout=mock.MagicMock())
+    services.trials_delete(queryset=Trial.objects.all())
+    call_command("import_trials", str(backup), stdout=mock.MagicMock())
+    restored = Trial.objects.all()
+    assert restored.count() == 13
+    for trial in restored:
+        user, reason = revisions(trial)[-1]
+        assert (user, reason) == (None, RESTORE_REASON)
+        # The snapshot is the trial as restored, bookkeeping included.
+        assert history.trial_versions(trial).first().field_dict["version"] == trial.version
