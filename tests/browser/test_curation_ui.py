@@ -91,3 +91,31 @@ def test_curator_adds_and_submits_a_trial_and_a_reviewer_publishes_it(page, brow
     public.get_by_role("link", name=re.compile("Synthetic browser-curated")).click()
     expect(public.locator("main")).to_contain_text("Intrathecal")
     expect(public.locator("main")).to_contain_text("Adverse events")
+
+
+def test_curator_uploads_a_registry_json_file_and_opens_the_draft(page, staff):
+    from pathlib import Path
+
+    fixture = (
+        Path(__file__).resolve().parents[1]
+        / "importers"
+        / "fixtures"
+        / "ctgov"
+        / "nurown-phase3-NCT03280056.json"
+    )
+    log_in(page, staff.url, "carla")
+    page.goto(staff.url + "/admin/trials/registryrecord/")
+    page.get_by_role("link", name="Import ClinicalTrials.gov files").click()
+    page.get_by_label("Study JSON files").set_input_files(str(fixture))
+    page.get_by_role("button", name="Import").click()
+
+    results = page.locator("#import-results")
+    expect(results).to_contain_text("NCT03280056")
+    expect(results).to_contain_text("created")
+    results.get_by_role("link", name=re.compile("mesenchymal stem cells induced")).click()
+
+    expect(page.locator(".fieldBox.field-workflow")).to_contain_text("Draft")
+    expect(page.locator("#id_interventions-0-label")).to_have_value("MSC-NTF")
+    expect(page.locator("#id_registry_ids-0-identifier")).to_have_value("NCT03280056")
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("#change-history")).to_contain_text("Imported from ClinicalTrials.gov")
