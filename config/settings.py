@@ -5,6 +5,7 @@ DEBUG only when DJANGO_DEBUG=1); production fails loudly when a required value i
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_countries",
     "reversion",
+    "axes",
     "accounts",
     "trials",
 ]
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,7 +131,29 @@ STORAGES = {
     },
 }
 
+# Staff sign in only through the admin; there is no other login page.
 LOGIN_URL = "admin:login"
+
+# Brute-force protection (django-axes). A username is locked for one client address after
+# AXES_FAILURE_LIMIT failures in a row, so an attacker elsewhere cannot lock a curator out,
+# and never for ever: the lock lifts after the cool-off (or `manage.py axes_reset`). Axes
+# checks before the password backend, which is why it needs `request` in authenticate().
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_RESET_ON_SUCCESS = True
+# The lock lasts the cool-off from the last failure before it, whatever is tried meanwhile,
+# so "try again in 30 minutes" on the lockout page stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+# The client address is REMOTE_ADDR only. X-Forwarded-For is set by whoever sends the request,
+# so trusting it would let an attacker pick a new address for every guess. Behind a proxy,
+# have the proxy (or the WSGI server) set REMOTE_ADDR to the real client.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 # Production hardening: on unless DEBUG. A later issue adds CSP and the full deploy checklist.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
