@@ -175,3 +175,20 @@ LOGGING = {
 # The public list's page size; the list view lets `page_size` go up to the maximum.
 TRIALS_PAGE_SIZE = 25
 TRIALS_MAX_PAGE_SIZE = 100
+
+# Caches. "default" is per process. Rate limits need one count shared by every worker and
+# container, so they live in a database table: `python manage.py createcachetable` creates
+# it (`make run` and docker-compose do; the test runner makes its own).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "tracker_ratelimit",
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
+
+# Public "report a problem" form: at most this many reports per client address (REMOTE_ADDR;
+# see trials/ratelimit.py) in any window of this many seconds.
+REPORTS_RATE_LIMIT = 5
+REPORTS_RATE_WINDOW = 60 * 60
