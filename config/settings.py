@@ -5,10 +5,12 @@ DEBUG only when DJANGO_DEBUG=1); production fails loudly when a required value i
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,12 +54,16 @@ INSTALLED_APPS = [
     "django_filters",
     "django_countries",
     "reversion",
+    "axes",
     "accounts",
     "trials",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything else, so every response gets the policy: pages, static files,
+    # the admin, 404 and 500.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,15 +135,72 @@ STORAGES = {
     },
 }
 
+# Staff sign in only through the admin; there is no other login page.
 LOGIN_URL = "admin:login"
 
-# Production hardening: on unless DEBUG. A later issue adds CSP and the full deploy checklist.
+# Brute-force protection (django-axes). A username is locked for one client address after
+# AXES_FAILURE_LIMIT failures in a row, so an attacker elsewhere cannot lock a curator out,
+# and never for ever: the lock lifts after the cool-off (or `manage.py axes_reset`). Axes
+# checks before the password backend, which is why it needs `request` in authenticate().
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_RESET_ON_SUCCESS = True
+# The lock lasts the cool-off from the last failure before it, whatever is tried meanwhile,
+# so "try again in 30 minutes" on the lockout page stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+# The client address is REMOTE_ADDR only. X-Forwarded-For is set by whoever sends the request,
+# so trusting it would let an attacker pick a new address for every guess. Behind a proxy,
+# have the proxy (or the WSGI server) set REMOTE_ADDR to the real client.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# HTTPS. Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from
+# clients' requests), Django knows which requests were secure.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_SECURE_HSTS_SECONDS") or (0 if DEBUG else 31536000)
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Not on the browsers' preload list: that is a commitment for the whole registered domain and
+# every subdomain, made by its owner and slow to undo; the header alone protects returning
+# visitors. check --deploy's reminder about preloading is therefore silenced.
+SECURE_HSTS_PRELOAD = False
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Cookies: only staff sessions, the CSRF token of forms and one-off messages. Secure unless
+# DEBUG; never readable from JavaScript (nothing here reads them); not sent on cross-site
+# subrequests or posts.
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy on every response. Nothing inline: no <script> or style="" in our
+# templates, and the Django admin (6.x) needs none either (checked in a real browser by
+# tests/browser/test_csp.py, select2 and inline formsets included). data: images cannot run
+# code; nothing uses them today, but small inline icons should not need a policy change.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LOGGING = {
     "version": 1,
@@ -149,3 +214,20 @@ LOGGING = {
 # The public list's page size; the list view lets `page_size` go up to the maximum.
 TRIALS_PAGE_SIZE = 25
 TRIALS_MAX_PAGE_SIZE = 100
+
+# Caches. "default" is per process. Rate limits need one count shared by every worker and
+# container, so they live in a database table: `python manage.py createcachetable` creates
+# it (`make run` and docker-compose do; the test runner makes its own).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "tracker_ratelimit",
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
+
+# Public "report a problem" form: at most this many reports per client address (REMOTE_ADDR;
+# see trials/ratelimit.py) in any window of this many seconds.
+REPORTS_RATE_LIMIT = 5
+REPORTS_RATE_WINDOW = 60 * 60

@@ -628,3 +628,7 @@ class PublicationAdmin(admin.ModelAdmin):
 
     search_fields = ["title", "doi", "pmid", "pmcid", "authors", "journal"]
     list_filter = ["year"]
+
+
+# The public's problem reports live in their own module.
+from trials import admin_reports  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trials.views import export, public
+from trials.views import export, public, reports
 
 app_name = "trials"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("trials/export.csv", export.export_csv, name="export-csv"),
     path("trials/export.json", export.export_json, name="export-json"),
     path("trials/<slug:slug>/", public.TrialDetailView.as_view(), name="trial-detail"),
+    # POST only. One segment longer than the detail pattern, so the order of the two does not
+    # matter: a trial slugged "report" is still /trials/report/.
+    path("trials/<slug:slug>/report/", reports.ReportProblemView.as_view(), name="report"),
     path("conditions/<slug:slug>/", public.ConditionDetailView.as_view(), name="condition-detail"),
     path("cell-types/<slug:slug>/", public.CellTypeDetailView.as_view(), name="cell-type-detail"),
     path("routes/<slug:slug>/", public.RouteDetailView.as_view(), name="route-detail"),

@@ -15,6 +15,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from trials.charts import bar_chart, short_label
 from trials.facets import build_facets
 from trials.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
+from trials.forms import ProblemReportForm
 from trials.models import CellType, Condition, Phase, Route, Trial
 
 REGISTRY_ID = re.compile(
@@ -217,6 +218,11 @@ class TrialDetailView(DetailView):
                 raise
             return redirect(trial)
         return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        # The "report a problem" form at the foot of the page (posted to trials:report).
+        kwargs.setdefault("report_form", ProblemReportForm())
+        return super().get_context_data(**kwargs)
 
 
 class HomeView(TemplateView):

@@ -1,0 +1,54 @@
+"""The public's "report a problem" form, posted from a trial page."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from trials import services
+from trials.forms import ProblemReportForm
+from trials.ratelimit import client_address, report_limit
+from trials.views.public import TrialDetailView
+
+RATE_LIMITED = (
+    "You have sent several reports in the last hour, which is our limit. Thank you! Please "
+    "try again later."
+)
+THANKS = "Thank you. Your report has been sent to the curators, who will check this record."
+
+
+class ReportProblemView(TrialDetailView):
+    """POST only. Errors re-render the trial page with the form and the visitor's text (400,
+    or 429 at the rate limit); success redirects back to the page with a thank-you (PRG)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        # Published trials only: the queryset is the detail page's, so a draft is a 404.
+        self.object = self.get_object()
+        form = ProblemReportForm(request.POST)
+        limit, client = report_limit(), client_address(request)
+        if limit.exceeded(client):
+            form.full_clean()
+            form.add_error(None, RATE_LIMITED)
+            return self.page_with(form, status=429)
+        if form.is_bot:
+            # Counted, so a bot cannot hammer the form, and answered like a person, so it
+            # learns nothing; nothing is written.
+            limit.hit(client)
+            return self.thanks()
+        if not form.is_valid():
+            return self.page_with(form, status=400)
+        limit.hit(client)
+        services.problem_report_create(
+            trial=self.object,
+            message=form.cleaned_data["message"],
+            contact=form.cleaned_data["contact"],
+        )
+        return self.thanks()
+
+    def page_with(self, form, *, status):
+        context = self.get_context_data(object=self.object, report_form=form)
+        return self.render_to_response(context, status=status)
+
+    def thanks(self):
+        messages.success(self.request, THANKS, extra_tags="report")
+        return redirect(self.object.get_absolute_url() + "#report")
