@@ -93,7 +93,7 @@ def test_the_admin_works_under_the_policy(page, admin_site):
     watch.goto(base + "/admin/trials/trial/")
     page.locator("input.action-select").first.check()
     expect(page.locator(".action-counter")).to_contain_text("1 of")
-    page.locator("select[name=action]").select_option("submit_for_review")
+    page.locator("select[name=action]").select_option("submit")
     watch.assert_clean("trial change list")
 
     # The change form of a demo trial: add inline rows (inlines.js), open select2 on a new

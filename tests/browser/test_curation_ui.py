@@ -44,7 +44,9 @@ def autocomplete(page, select_id, text, option):
     page.locator(".select2-results__option", has_text=option).first.click()
 
 
-def test_curator_adds_and_submits_a_trial_and_a_reviewer_publishes_it(page, browser, staff):
+def test_curator_adds_and_submits_a_trial_and_a_reviewer_publishes_it(
+    page, browser, staff, request
+):
     log_in(page, staff.url, "carla")
     page.goto(staff.url + "/admin/trials/trial/add/")
     page.get_by_label("Title:").fill(TITLE)
@@ -73,12 +75,15 @@ def test_curator_adds_and_submits_a_trial_and_a_reviewer_publishes_it(page, brow
     page.get_by_role("button", name="Submit for review").click()
     expect(page.locator(".fieldBox.field-workflow")).to_contain_text("In review")
 
-    # Not public yet.
+    # Not public yet. (Extra pages are closed at the end, so that no browser connection
+    # outlives the test and its live server.)
     public = browser.new_page()
+    request.addfinalizer(public.context.close)
     public.goto(staff.url + "/trials/?q=browser-curated")
     expect(public.get_by_role("heading", name=re.compile(r"^0 trials match"))).to_be_visible()
 
     reviewer = browser.new_page()
+    request.addfinalizer(reviewer.context.close)
     log_in(reviewer, staff.url, "ravi")
     reviewer.goto(staff.url + "/admin/trials/trial/?queue=submitted")
     reviewer.get_by_role("link", name=re.compile("Synthetic browser-curated")).click()

@@ -8,15 +8,23 @@ from django.urls import reverse
 
 from tests.factories import TrialFactory, full_trial
 from trials import services
-from trials.models import Intervention, ProblemReport, RegistryId, Trial, Workflow
+from trials.models import (
+    Intervention,
+    ProblemReport,
+    RegistryId,
+    RegistryRecord,
+    Trial,
+    Workflow,
+)
 
 pytestmark = pytest.mark.django_db
 
 TRIAL_MODELS = [m for m in admin.site._registry if m._meta.app_label == "trials"]
 # django-axes' login records have their own tests (tests/accounts/test_login.py).
 SITE_MODELS = [m for m in admin.site._registry if m._meta.app_label != "axes"]
-# Reports come only from the public form (tests/trials/test_reports.py checks the 403).
-NO_ADD_PAGE = {ProblemReport}
+# Reports come only from the public form (tests/trials/test_reports.py checks the 403), registry
+# records only from imports.
+NO_ADD_PAGE = {ProblemReport, RegistryRecord}
 
 
 def admin_urls(model, obj):
@@ -32,6 +40,11 @@ def any_instance(model):
     trial = full_trial(1)
     if model is ProblemReport:
         services.problem_report_create(trial=trial, message="Synthetic report text")
+    if model is RegistryRecord:
+        from tests.trials.test_import import NUROWN
+        from trials.importing import import_ctgov_file
+
+        import_ctgov_file(NUROWN.read_bytes(), name=NUROWN.name)
     return model.objects.first()
 
 
