@@ -41,7 +41,6 @@ venv-test: $(VENV)/.installed-test
 run: export DJANGO_DEBUG ?= 1
 run: venv
 	$(MANAGE) migrate --noinput
-	$(MANAGE) createcachetable
 	$(MANAGE) load_demo
 	$(MANAGE) create_demo_users
 	@echo ""
