@@ -413,6 +413,12 @@ ADMIN_URLS = {
     "/admin/trials/trial/{pk}/history/{rev}/": {"curator", "reviewer", "superuser"},
     "/admin/trials/trial/{pk}/workflow/submit/": {"curator", "reviewer", "superuser"},
     "/admin/trials/trial/{pk}/delete/": {"superuser"},
+    "/admin/trials/trial/?queue=needs_review": {"curator", "reviewer", "superuser"},
+    "/admin/trials/problemreport/": {"curator", "reviewer", "superuser"},
+    "/admin/trials/registryrecord/": {"curator", "reviewer", "superuser"},
+    "/admin/trials/registryrecord/upload/": {"curator", "reviewer", "superuser"},
+    "/admin/trials/publication/upload-ris/": {"curator", "reviewer", "superuser"},
+    "/admin/axes/accessattempt/": {"superuser"},
 }
 
 
@@ -445,3 +451,20 @@ def test_a_restore_from_backup_records_each_trial_in_the_history(tmp_path):
         assert (user, reason) == (None, RESTORE_REASON)
         # The snapshot is the trial as restored, bookkeeping included.
         assert history.trial_versions(trial).first().field_dict["version"] == trial.version
+
+
+@pytest.mark.parametrize("workflow", [Workflow.DRAFT, Workflow.IN_REVIEW, Workflow.WITHDRAWN])
+def test_an_unpublished_trial_is_not_reachable_by_any_public_url(client, workflow):
+    trial = TrialFactory(workflow=workflow, title="ZZUNPUBLISHEDZZ trial")
+    services.registry_id_add(trial=trial, registry="nct", identifier="NCT09990001")
+    for url in [
+        trial.get_absolute_url(),
+        "/trials/NCT09990001/",
+        "/trials/?q=NCT09990001",
+    ]:
+        response = client.get(url, follow=True)
+        assert b"ZZUNPUBLISHEDZZ" not in response.content, url
+    assert client.get(trial.get_absolute_url()).status_code == 404
+    report = client.post(trial.get_absolute_url() + "report/", {"message": "Wrong dose"})
+    assert report.status_code == 404
+    assert not trial.reports.exists()
