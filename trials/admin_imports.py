@@ -19,6 +19,13 @@ from trials.models import PublicationRole, RegistryRecord
 MAX_FILES = 50
 
 
+def _readable(value) -> str:
+    """A registry or curated value as one wrapping line of text (JSON for parts)."""
+    if isinstance(value, str):
+        return value or "—"
+    return json.dumps(value, ensure_ascii=False) if value not in (None, [], {}) else "—"
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -132,24 +139,29 @@ class RegistryRecordAdmin(admin.ModelAdmin):
             return "Nothing waiting: the trial agrees with the registry or follows it."
         rows = []
         for key, values in sorted(obj.pending.items()):
-            base = reverse("admin:trials_registryrecord_settle", args=[obj.pk, key])
+            settle = reverse("admin:trials_registryrecord_settle", args=[obj.pk, key])
             rows.append(
                 format_html(
-                    "<tr><th scope='row'>{}</th><td><pre>{}</pre></td><td><pre>{}</pre></td>"
-                    "<td><a class='button' href='{}?choice=accept'>Use the registry's</a> "
-                    "<a class='button' href='{}?choice=dismiss'>Keep the curated</a></td></tr>",
+                    "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td>"
+                    "<td><a href='{}?choice=accept'>Use the registry's</a><br>"
+                    "<a href='{}?choice=dismiss'>Keep the curated</a></td></tr>",
                     key,
-                    json.dumps(values.get("curated"), indent=1, ensure_ascii=False),
-                    json.dumps(values.get("registry"), indent=1, ensure_ascii=False),
-                    base,
-                    base,
+                    _readable(values.get("curated")),
+                    _readable(values.get("registry")),
+                    settle,
+                    settle,
                 )
             )
         return format_html(
-            "<table><thead><tr><th>Field</th><th>Curated (kept)</th><th>Registry now says</th>"
-            "<th></th></tr></thead><tbody>{}</tbody></table>",
+            "<table><thead><tr><th scope='col'>Field</th><th scope='col'>Curated (kept)</th>"
+            "<th scope='col'>Registry now says</th><th scope='col'>Settle</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
             format_html("".join("{}" for _ in rows), *rows),
         )
+
+    # Read-only for everyone: records change only through imports and the settle page.
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -192,11 +204,11 @@ class RegistryRecordAdmin(admin.ModelAdmin):
         )
 
     def settle_view(self, request, object_id, key):
+        if not request.user.has_perm("trials.change_registryrecord"):
+            raise PermissionDenied
         record = self.get_object(request, object_id)
         if record is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, record):
-            raise PermissionDenied
         choice = request.POST.get("choice") or request.GET.get("choice")
         if request.method == "POST" and choice in ("accept", "dismiss"):
             settle = importing.accept_pending if choice == "accept" else importing.dismiss_pending

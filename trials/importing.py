@@ -85,6 +85,13 @@ class FileResult:
         return sum(1 for record in self.records if record.outcome == outcome)
 
     @property
+    def tally(self) -> str:
+        return ", ".join(
+            f"{self.count(outcome)} {outcome}"
+            for outcome in ("created", "updated", "unchanged", "skipped")
+        )
+
+    @property
     def ok(self) -> bool:
         return not self.error
 
@@ -403,6 +410,13 @@ class RisFileResult:
 
     def count(self, outcome: str) -> int:
         return sum(1 for record in self.records if record.outcome == outcome)
+
+    @property
+    def tally(self) -> str:
+        return (
+            f"{self.count('created')} new publication(s), "
+            f"{self.count('existing')} already in the catalogue"
+        )
 
     @property
     def ok(self) -> bool:

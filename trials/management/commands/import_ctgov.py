@@ -13,10 +13,7 @@ def summary_lines(result) -> list[str]:
         return [f"ERROR {result.error}"]
     if result.skipped:
         return [f"{result.name}: skipped: {result.skipped}"]
-    lines = [
-        f"{result.name}: {result.count('created')} created, {result.count('updated')} updated, "
-        f"{result.count('unchanged')} unchanged, {result.count('skipped')} skipped"
-    ]
+    lines = [f"{result.name}: {result.tally}"]
     for record in result.records:
         line = f"  {record.identifier}: {record.outcome}"
         if record.reason:

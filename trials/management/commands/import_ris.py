@@ -52,10 +52,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"ERROR {result.error}")
                 failed += 1
                 continue
-            self.stdout.write(
-                f"{path.name}: {len(result.records)} record(s): {result.count('created')} new "
-                f"publication(s), {result.count('existing')} already in the catalogue"
-            )
+            self.stdout.write(f"{path.name}: {len(result.records)} record(s): {result.tally}")
             for record in result.records:
                 links = ", ".join(str(t) for t in record.linked)
                 self.stdout.write(
