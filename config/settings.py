@@ -216,8 +216,7 @@ TRIALS_PAGE_SIZE = 25
 TRIALS_MAX_PAGE_SIZE = 100
 
 # Caches. "default" is per process. Rate limits need one count shared by every worker and
-# container, so they live in a database table: `python manage.py createcachetable` creates
-# it (`make run` and docker-compose do; the test runner makes its own).
+# container, so they live in a database table, created by migration trials/0010.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": {
