@@ -26,6 +26,16 @@ def _readable(value) -> str:
     return json.dumps(value, ensure_ascii=False) if value not in (None, [], {}) else "—"
 
 
+def _check_size(upload):
+    """Refuse a file over the importers' limit before anything reads it."""
+    if upload.size > MAX_BYTES:
+        raise ValidationError(
+            f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_BYTES // 1024 // 1024} MB per file."
+        )
+    return upload
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -41,11 +51,7 @@ class MultipleFileField(forms.FileField):
         if len(files) > MAX_FILES:
             raise ValidationError(f"Upload at most {MAX_FILES} files at a time.")
         for upload in files:
-            if upload.size > MAX_BYTES:
-                raise ValidationError(
-                    f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                    f"{MAX_BYTES // 1024 // 1024} MB per file."
-                )
+            _check_size(upload)
         return files
 
 
@@ -256,13 +262,7 @@ class RisUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise ValidationError(
-                f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                f"{MAX_BYTES // 1024 // 1024} MB."
-            )
-        return upload
+        return _check_size(self.cleaned_data["file"])
 
     def clean_trial(self):
         reference = self.cleaned_data["trial"].strip()

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from trials import services
 from trials.importers import ctgov
+from trials.importers.ctgov import ARM_FIELDS
 from trials.importers.errors import ImportFileError
 from trials.models import (
     Publication,
@@ -35,20 +36,6 @@ from trials.models import (
     Trial,
 )
 
-ARM_FIELDS = [
-    "label",
-    "role",
-    "description",
-    "cell_type",
-    "origin",
-    "tissue_source",
-    "routes",
-    "dose_min",
-    "dose_max",
-    "dose_unit",
-    "administrations",
-    "interval",
-]
 OUTCOME_FIELDS = ["kind", "measure", "time_frame"]
 SITE_FIELDS = ["country", "city", "name"]
 PART_GROUPS = [

@@ -79,20 +79,7 @@ class TrialQuerySet(models.QuerySet):
         """Every stored fact of each trial and its parts (trials/backup.py), prefetched chunk by
         chunk like the exports. Only the derived search columns are left out: a restore
         rebuilds them."""
-        return (
-            self.defer("search_text", "search_vector")
-            .select_related("sponsor", "created_by", "reviewed_by")
-            .prefetch_related(
-                "conditions",
-                "registry_ids",
-                "collaborators",
-                "outcomes",
-                "sites",
-                "sources",
-                _arms(),
-                _publication_links(),
-            )
-        )
+        return self.for_detail().select_related("created_by", "reviewed_by")
 
     # Public filtering goes through the browse index (trials.filters); this lookup serves the
     # registry-id redirects.

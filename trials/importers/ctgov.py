@@ -64,6 +64,23 @@ TITLE_MAX = 400  # Trial.title
 ACRONYM_MAX = 60  # Trial.acronym
 
 
+# The Intervention fields an arm is mapped to (importers compare and write these).
+ARM_FIELDS = (
+    "label",
+    "role",
+    "description",
+    "cell_type",
+    "origin",
+    "tissue_source",
+    "routes",
+    "dose_min",
+    "dose_max",
+    "dose_unit",
+    "administrations",
+    "interval",
+)
+
+
 @dataclass(frozen=True)
 class MappedArm:
     """One arm, keyed by Intervention field names (cell_type and routes as vocabulary slugs)."""
@@ -85,24 +102,7 @@ class MappedArm:
 
     def as_fields(self) -> dict[str, Any]:
         """Intervention field names → values (role left out when the registry gave none)."""
-        values = {
-            name: getattr(self, name)
-            for name in (
-                "label",
-                "role",
-                "description",
-                "cell_type",
-                "origin",
-                "tissue_source",
-                "routes",
-                "dose_min",
-                "dose_max",
-                "dose_unit",
-                "administrations",
-                "interval",
-                "position",
-            )
-        }
+        values = {name: getattr(self, name) for name in (*ARM_FIELDS, "position")}
         if not self.role:
             del values["role"]
         values["routes"] = list(self.routes)
