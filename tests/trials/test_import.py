@@ -370,3 +370,15 @@ def test_upload_pages_need_staff_with_add_permission(client, django_user_model, 
     viewer = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
     client.force_login(viewer)
     assert client.get(url).status_code == 403
+
+
+def test_an_oversized_upload_is_refused_with_a_field_error(curator_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("big.json", b" " * (11 * 1024 * 1024), "application/json")
+    response = curator_client.post("/admin/trials/registryrecord/upload/", {"files": [big]})
+    assert response.status_code == 200
+    assert "big.json is 11.0 MB; the limit is 10 MB" in " ".join(
+        response.context["form"].errors["files"]
+    )
+    assert counts() == (0, 0, 0, 0)
