@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 admin.site.site_header = "Cell Therapy Trial Tracker — curation"
@@ -7,5 +9,8 @@ admin.site.index_title = "Curation"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that do not name an icon (the admin's).
+    # (Resolved per request: the hashed name exists only after collectstatic.)
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("", include("trials.urls")),
 ]

@@ -155,7 +155,6 @@ class TrialAdmin(admin.ModelAdmin):
     list_display = [
         "display_title",
         "registry_id_list",
-        "listing_type",
         "phase",
         "status",
         "workflow",
@@ -262,6 +261,10 @@ class TrialAdmin(admin.ModelAdmin):
                 Prefetch("registry_ids", queryset=RegistryId.objects.order_by("registry", "id"))
             )
         )
+
+    def view_on_site(self, obj):
+        # Only published trials have a public page; the link would be a 404 otherwise.
+        return obj.get_absolute_url() if obj.workflow == Workflow.PUBLISHED else None
 
     @admin.display(description="Review log")
     def review_log(self, obj):

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -20,10 +21,17 @@ MAX_FILES = 50
 
 
 def _readable(value) -> str:
-    """A registry or curated value as one wrapping line of text (JSON for parts)."""
-    if isinstance(value, str):
-        return value or "—"
-    return json.dumps(value, ensure_ascii=False) if value not in (None, [], {}) else "—"
+    """A registry or curated value as text a curator reads: parts one a line, each as
+    "field: value" pairs without the empty ones."""
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list):
+        return "\n".join(_readable(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{key}: {_readable(item)}" for key, item in value.items() if item not in (None, "", [])
+        )
+    return " ".join(str(value).split())
 
 
 def _check_size(upload):
@@ -149,11 +157,11 @@ class RegistryRecordAdmin(admin.ModelAdmin):
             rows.append(
                 format_html(
                     "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td>"
-                    "<td><a href='{}?choice=accept'>Use the registry's</a><br>"
-                    "<a href='{}?choice=dismiss'>Keep the curated</a></td></tr>",
+                    "<td><ul><li><a href='{}?choice=accept'>Use the registry's</a></li>"
+                    "<li><a href='{}?choice=dismiss'>Keep the curated</a></li></ul></td></tr>",
                     key,
-                    _readable(values.get("curated")),
-                    _readable(values.get("registry")),
+                    linebreaksbr(_readable(values.get("curated"))),
+                    linebreaksbr(_readable(values.get("registry"))),
                     settle,
                     settle,
                 )
@@ -239,6 +247,8 @@ class RegistryRecordAdmin(admin.ModelAdmin):
                 "key": key,
                 "choice": choice if choice in ("accept", "dismiss") else "accept",
                 "values": record.pending.get(key),
+                "curated": _readable((record.pending.get(key) or {}).get("curated")),
+                "registry": _readable((record.pending.get(key) or {}).get("registry")),
             },
         )
 

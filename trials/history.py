@@ -7,9 +7,11 @@ Why reversion rather than per-table history: docs/adr/0001-history-with-django-r
 """
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import reversion
 from django.db import models
+from django.utils import timezone
 from reversion.models import Version
 
 from trials.models import (
@@ -97,6 +99,10 @@ def _display(model: type[models.Model], name: str, value) -> str:
         return str(obj) if obj else f"#{value} (deleted)"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%d %b %Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d %b %Y")
     return str(value)
 
 

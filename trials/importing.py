@@ -59,6 +59,15 @@ class RecordResult:
     reason: str = ""
     unmapped: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)  # fields waiting for a curator
+    changed: list[str] = field(default_factory=list)  # trial fields the registry updated
+
+    @property
+    def detail(self) -> str:
+        """What "updated" means for this record: which trial fields changed, or only the
+        registry record (its raw JSON, or registry values now waiting for a curator)."""
+        if self.outcome != "updated":
+            return ""
+        return ", ".join(self.changed) if self.changed else "the registry record only"
 
 
 @dataclass
@@ -294,7 +303,9 @@ def import_study(study, *, source_name: str, user=None, include_all: bool = Fals
         and mapped_base == values
         and record.pending == pending
     ):
-        return RecordResult(nct, "unchanged", trial, unmapped=unmapped, pending=sorted(pending))
+        return RecordResult(
+            nct, "unchanged", trial, unmapped=list(record.unmapped), pending=sorted(pending)
+        )
     with services.change_record(user=user, reason=reason):
         if apply:
             _apply(trial, study, apply, user=user, reason=reason)
@@ -315,7 +326,9 @@ def import_study(study, *, source_name: str, user=None, include_all: bool = Fals
                 "source_name": source_name[:255],
             },
         )
-    return RecordResult(nct, "updated", trial, unmapped=unmapped, pending=sorted(pending))
+    return RecordResult(
+        nct, "updated", trial, unmapped=unmapped, pending=sorted(pending), changed=sorted(apply)
+    )
 
 
 def _describe(error: ValidationError) -> str:

@@ -468,3 +468,24 @@ def test_an_unpublished_trial_is_not_reachable_by_any_public_url(client, workflo
     report = client.post(trial.get_absolute_url() + "report/", {"message": "Wrong dose"})
     assert report.status_code == 404
     assert not trial.reports.exists()
+
+
+def test_view_on_site_is_offered_only_for_published_trials(curator_client):
+    draft = TrialFactory(workflow=Workflow.DRAFT)
+    published = TrialFactory(workflow=Workflow.PUBLISHED)
+    assert not curator_client.get(change_url(draft)).context["has_absolute_url"]
+    assert curator_client.get(change_url(published)).context["has_absolute_url"]
+
+
+def test_the_report_address_opened_directly_goes_back_to_the_form(client):
+    trial = TrialFactory(workflow=Workflow.PUBLISHED)
+    response = client.get(trial.get_absolute_url() + "report/")
+    assert response.status_code == 302
+    assert response.url == trial.get_absolute_url() + "#report"
+    draft = TrialFactory(workflow=Workflow.DRAFT)
+    assert client.get(draft.get_absolute_url() + "report/").status_code == 404
+
+
+def test_favicon_ico_points_at_the_svg_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url.endswith("favicon.svg")

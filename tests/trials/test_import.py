@@ -382,3 +382,17 @@ def test_an_oversized_upload_is_refused_with_a_field_error(curator_client):
         response.context["form"].errors["files"]
     )
     assert counts() == (0, 0, 0, 0)
+
+
+def test_the_summary_says_what_an_update_changed(curator):
+    trial = services.trial_create(title="Synthetic hand-entered NurOwn", conditions=["als"])
+    services.registry_id_add(trial=trial, registry="nct", identifier="NCT03280056")
+    output = run("import_ctgov", NUROWN)
+    # Empty fields follow the registry; the curated title stays and waits.
+    assert "NCT03280056: updated (" in output and "phase" in output
+    assert "curated, registry differs: title" in output
+    later = nurown(**{"statusModule": {"overallStatus": "COMPLETED"}})
+    trial.refresh_from_db()
+    services.trial_update(trial=trial, status="TERMINATED", user=curator, reason="Per sponsor")
+    [result] = import_ctgov_file(later, name="later.json").records
+    assert result.outcome == "updated" and result.detail == "the registry record only"

@@ -62,8 +62,10 @@ def test_a_visitor_reports_a_problem_and_is_thanked(client, trial):
     assert ProblemReport.objects.count() == 1
 
 
-def test_the_report_url_only_takes_posts(client, trial):
-    assert client.get(report_url(trial)).status_code == 405
+def test_a_get_of_the_report_url_writes_nothing(client, trial):
+    # (It sends the browser back to the form; test_curation checks where.)
+    assert client.get(report_url(trial)).status_code == 302
+    assert not ProblemReport.objects.exists()
 
 
 @pytest.mark.parametrize("workflow", [Workflow.DRAFT, Workflow.IN_REVIEW, Workflow.WITHDRAWN])

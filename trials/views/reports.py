@@ -16,10 +16,16 @@ THANKS = "Thank you. Your report has been sent to the curators, who will check t
 
 
 class ReportProblemView(TrialDetailView):
-    """POST only. Errors re-render the trial page with the form and the visitor's text (400,
-    or 429 at the rate limit); success redirects back to the page with a thank-you (PRG)."""
+    """Posted from the trial page (a GET goes back there). Errors re-render the trial page
+    with the form and the visitor's text (400, or 429 at the rate limit); success redirects
+    back to the page with a thank-you (PRG)."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def get(self, request, *args, **kwargs):
+        # The address stays in the browser after a refused report; opening or sharing it
+        # should land on the form, not on a blank 405.
+        return redirect(self.get_object().get_absolute_url() + "#report")
 
     def post(self, request, *args, **kwargs):
         # Published trials only: the queryset is the detail page's, so a draft is a 404.

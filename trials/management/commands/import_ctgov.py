@@ -16,6 +16,8 @@ def summary_lines(result) -> list[str]:
     lines = [f"{result.name}: {result.tally}"]
     for record in result.records:
         line = f"  {record.identifier}: {record.outcome}"
+        if record.detail:
+            line += f" ({record.detail})"
         if record.reason:
             line += f" ({record.reason})"
         if record.trial is not None:
