@@ -325,9 +325,15 @@ class TrialAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.StaleEditError as stale:
-            # Only when two saves race past the form check (SQLite has no row locks).
-            self.message_user(request, stale.message, messages.ERROR)
+        except services.StaleEditError:
+            # Only when two saves race past the form check (SQLite has no row locks): the
+            # form is gone by now, so say so plainly.
+            self.message_user(
+                request,
+                "Someone else saved this trial at the same moment, so your changes were not "
+                "saved. This is the current version: make your changes again.",
+                messages.ERROR,
+            )
             return HttpResponseRedirect(request.get_full_path())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -37,6 +37,11 @@ from trials.models import (
 )
 
 OUTCOME_FIELDS = ["kind", "measure", "time_frame"]
+# Columns of parts that the registry never fills but curators do. They are part of the
+# comparison (as empty on the registry's side), so a curated result or dose detail makes the
+# whole group wait for a curator instead of being replaced by the registry's list.
+ARM_CURATED = ["dose_detail", "co_treatment"]
+OUTCOME_CURATED = ["result", "primary_endpoint_met"]
 SITE_FIELDS = ["country", "city", "name"]
 PART_GROUPS = [
     "conditions",
@@ -112,13 +117,20 @@ def mapped_values(study) -> dict[str, Any]:
     values["registry_ids"] = sorted([list(pair) for pair in study.registry_ids])
     values["arms"] = [
         {
-            name: sorted(arm.routes) if name == "routes" else _plain(getattr(arm, name))
-            for name in ARM_FIELDS
+            **{
+                name: sorted(arm.routes) if name == "routes" else _plain(getattr(arm, name))
+                for name in ARM_FIELDS
+            },
+            **dict.fromkeys(ARM_CURATED, ""),
         }
         for arm in study.arms
     ]
     values["outcomes"] = [
-        {name: getattr(outcome, name) for name in OUTCOME_FIELDS} for outcome in study.outcomes
+        {
+            **{name: getattr(outcome, name) for name in OUTCOME_FIELDS},
+            **dict.fromkeys(OUTCOME_CURATED, ""),
+        }
+        for outcome in study.outcomes
     ]
     values["sites"] = sorted(
         ([site.country, site.city, site.name] for site in study.sites), key=tuple
@@ -155,6 +167,7 @@ def current_values(trial: Trial, keys) -> dict[str, Any]:
                     "dose_unit": arm.dose_unit,
                     "administrations": arm.administrations,
                     "interval": arm.interval,
+                    **{name: getattr(arm, name) for name in ARM_CURATED},
                 }
                 for arm in trial.interventions.select_related("cell_type")
                 .prefetch_related("routes")
@@ -162,7 +175,7 @@ def current_values(trial: Trial, keys) -> dict[str, Any]:
             ]
         elif key == "outcomes":
             values[key] = [
-                {name: getattr(outcome, name) for name in OUTCOME_FIELDS}
+                {name: getattr(outcome, name) for name in OUTCOME_FIELDS + OUTCOME_CURATED}
                 for outcome in trial.outcomes.order_by("position", "id")
             ]
         elif key == "sites":
@@ -201,11 +214,14 @@ def _apply(trial: Trial, study, changes: dict[str, Any], *, user, reason: str) -
             value = changes[key]
             if key == "arms":
                 value = [
-                    {name: arm[name] for name in ARM_FIELDS if not _empty(arm[name])}
+                    {name: arm[name] for name in ARM_FIELDS if not _empty(arm.get(name))}
                     for arm in value
                 ]
             elif key == "outcomes":
-                value = [dict(outcome) for outcome in value]
+                value = [
+                    {name: outcome[name] for name in OUTCOME_FIELDS if name in outcome}
+                    for outcome in value
+                ]
             elif key == "sites":
                 value = [dict(zip(SITE_FIELDS, site, strict=True)) for site in value]
             parts[key] = value
@@ -291,11 +307,18 @@ def import_study(study, *, source_name: str, user=None, include_all: bool = Fals
             continue  # the registry did not change this since the last import
         if current[key] == new:
             pending.pop(key, None)
-        elif (key in applied_base and current[key] == applied_base[key]) or _empty(current[key]):
+        elif key in applied_base and current[key] == applied_base[key]:
+            apply[key] = new
+            pending.pop(key, None)
+        elif key not in applied_base and _empty(current[key]):
+            # Never imported before (a trial entered by hand): its empty fields are filled.
+            # Once imported, a value a curator cleared stays cleared (it waits, like any edit).
             apply[key] = new
             pending.pop(key, None)
         else:
             pending[key] = {"registry": new, "curated": current[key]}
+    # A waiting value the registry no longer states has nothing left to offer.
+    pending = {key: value for key, value in pending.items() if key in values}
     if (
         record is not None
         and not apply
@@ -374,6 +397,8 @@ def accept_pending(record: RegistryRecord, key: str, *, user) -> None:
             raise ValidationError(f"No registry value is waiting for {key}.")
         new = record.pending.pop(key)["registry"]
         study = ctgov.map_study(record.raw)
+        if key not in PART_GROUPS and key not in study.fields:
+            raise ValidationError(f"The registry no longer states {key}; nothing to accept.")
         _apply(record.trial, study, {key: new}, user=user, reason=f"Registry value for {key}")
         # From now on the field follows the registry again.
         record.imported.setdefault("applied", {})[key] = current_values(record.trial, [key])[key]

@@ -12,7 +12,7 @@ from typing import Any
 import reversion
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
@@ -87,7 +87,9 @@ def _record(trial: Trial, *, user=None, reason: str, edit: bool = True, bump: bo
             reversion.set_user(user)
         if not reversion.get_comment():
             reversion.set_comment(reason)
-        reversion.add_to_revision(trial)
+        # A fresh instance: the caller's may hold parts prefetched before this change (the
+        # admin's does), and the snapshot follows the parts through those caches.
+        reversion.add_to_revision(Trial.objects.get(pk=trial.pk))
 
 
 def trial_snapshot(*, trial: Trial, user=None, reason: str) -> None:
@@ -123,6 +125,17 @@ class StaleEditError(ValidationError):
         )
 
 
+# Fields only workflow steps write; edits of the record never carry them.
+CURATION_FIELDS = [
+    "workflow",
+    "published_at",
+    "reviewed_by",
+    "created_by",
+    "last_verified",
+    "edited_since_review",
+]
+
+
 def trial_claim_version(*, trial: Trial, expected_version: int) -> None:
     """Take the next version of the trial if nobody moved it past `expected_version`, in one
     conditional UPDATE, so two saves of the same version cannot both succeed."""
@@ -132,6 +145,10 @@ def trial_claim_version(*, trial: Trial, expected_version: int) -> None:
     if not claimed:
         raise StaleEditError(trial=trial, expected_version=expected_version)
     trial.version = expected_version + 1
+    # The caller's copy was read before the claim. Workflow steps do not move the version,
+    # so take their fields from the row as it is now: a save of this copy must not undo a
+    # publish or withdrawal made meanwhile.
+    trial.refresh_from_db(fields=CURATION_FIELDS)
 
 
 def trial_check_version(*, trial: Trial, expected_version: int) -> None:
@@ -219,6 +236,8 @@ def trial_update(
     changed meanwhile raises StaleEditError and nothing is written."""
     if expected_version is not None:
         trial_claim_version(trial=trial, expected_version=expected_version)
+    else:
+        trial.refresh_from_db(fields=[f for f in CURATION_FIELDS if f not in fields])
     for name, value in fields.items():
         setattr(trial, name, value)
     trial.full_clean()
@@ -666,8 +685,16 @@ def trial_revert(*, trial: Trial, revision_id: int, user, reason: str) -> Trial:
         for part in getattr(current, related_name).all():
             if (model, str(part.pk)) not in wanted:
                 part.delete()
-    for v in sorted(versions, key=lambda v: v.pk != version.pk):  # the trial first
-        v.revert()
+    try:
+        with transaction.atomic():  # a savepoint: a clash leaves the trial as it was
+            for v in sorted(versions, key=lambda v: v.pk != version.pk):  # the trial first
+                v.revert()
+    except IntegrityError as error:
+        raise ValidationError(
+            "That version cannot be restored: something in it is now used elsewhere (for "
+            "example its slug or a registry id belongs to another trial). Change that first. "
+            f"({error})"
+        ) from error
     Trial.objects.filter(pk=current.pk).update(**keep)
     current.refresh_from_db()
     trials_reindex(trial_ids=[current.pk])
