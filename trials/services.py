@@ -277,7 +277,8 @@ def trial_update(
     trial.full_clean()
     trial.save()
     _reindex(trial)
-    _record(trial, user=user, reason=reason)
+    # A claimed version is already the next one: one edit, one step.
+    _record(trial, user=user, reason=reason, bump=expected_version is None)
     return trial
 
 

@@ -292,6 +292,15 @@ def test_services_refuse_a_stale_version():
     assert Trial.objects.get(pk=trial.pk).title == "Synthetic v2"
 
 
+def test_one_edit_moves_the_version_by_one_with_or_without_a_check():
+    trial = TrialFactory(workflow=Workflow.DRAFT)
+    opened = trial.version
+    services.trial_update(trial=trial, expected_version=opened, title="Synthetic checked")
+    assert Trial.objects.get(pk=trial.pk).version == opened + 1
+    services.trial_update(trial=trial, title="Synthetic unchecked")
+    assert Trial.objects.get(pk=trial.pk).version == opened + 2
+
+
 def test_a_change_to_a_part_alone_moves_the_version():
     trial = TrialFactory(workflow=Workflow.DRAFT)
     opened = trial.version
