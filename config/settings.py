@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "trials",
+    "browse",
+    "curation",
 ]
 
 MIDDLEWARE = [

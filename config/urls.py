@@ -12,5 +12,5 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages that do not name an icon (the admin's).
     # (Resolved per request: the hashed name exists only after collectstatic.)
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
-    path("", include("trials.urls")),
+    path("", include("browse.urls")),
 ]

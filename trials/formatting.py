@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from trials.models.choices import DatePrecision, DoseUnit
+from trials.choices import DatePrecision, DoseUnit
 
 
 def partial_date(value: datetime.date | None, precision: str) -> str:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.importers.conftest import FIXTURES, SHARED, shared_file
-from trials.importers import MAX_BYTES, ImportFileError, ctgov
+from trials.ingest.parsers import MAX_BYTES, ImportFileError, ctgov
 from trials.models import Intervention, Outcome, Site, Trial
 
 CTGOV_SAMPLES = SHARED / "data" / "ctgov"

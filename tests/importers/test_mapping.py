@@ -3,8 +3,8 @@ them; the slugs are those of trials/migrations/0002_vocabularies.py (test_vocabu
 
 import pytest
 
-from trials.importers import mapping
-from trials.importers.mapping import Dose
+from trials.ingest.parsers import mapping
+from trials.ingest.parsers.mapping import Dose
 
 
 @pytest.mark.parametrize(

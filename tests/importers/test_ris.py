@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tests.importers.conftest import shared_file
 from trials.demo import DEMO_FILE
-from trials.importers import ImportFileError, ris
+from trials.ingest.parsers import ImportFileError, ris
 
 
 def parse_shared(*parts):

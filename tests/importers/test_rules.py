@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from trials.importers import rules
+from trials.ingest.parsers import rules
 from trials.models import Publication
 
 

@@ -4,7 +4,7 @@ the migrated tables, so the tables cannot drift from the vocabulary."""
 
 import pytest
 
-from trials.importers import mapping
+from trials.ingest.parsers import mapping
 from trials.models import CellType, Condition, Route
 
 

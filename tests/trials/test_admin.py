@@ -42,7 +42,7 @@ def any_instance(model):
         services.problem_report_create(trial=trial, message="Synthetic report text")
     if model is RegistryRecord:
         from tests.trials.test_import import NUROWN
-        from trials.importing import import_ctgov_file
+        from trials.ingest.registry import import_ctgov_file
 
         import_ctgov_file(NUROWN.read_bytes(), name=NUROWN.name)
     return model.objects.first()

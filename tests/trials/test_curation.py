@@ -318,7 +318,7 @@ def test_an_admin_save_that_fails_half_way_leaves_no_rows(curator_client):
     data = with_arm(with_registry_id(trial_form_data(conditions=[spms]), "nct", "NCT03282760"))
     # The trial and its inlines are written, then indexing blows up.
     with (
-        mock.patch.object(services, "trials_reindex", side_effect=RuntimeError("injected")),
+        mock.patch("trials.services.index.trials_reindex", side_effect=RuntimeError("injected")),
         pytest.raises(RuntimeError, match="injected"),
     ):
         curator_client.post("/admin/trials/trial/add/", data)
@@ -446,7 +446,7 @@ def test_role_matrix_for_admin_urls(as_role, role, url):
 
 
 def test_a_restore_from_backup_records_each_trial_in_the_history(tmp_path):
-    from trials.backup import RESTORE_REASON
+    from trials.backup.restore import RESTORE_REASON
 
     call_command("load_demo", stdout=mock.MagicMock())
     backup = tmp_path / "backup.jsonl"

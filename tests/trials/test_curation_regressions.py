@@ -9,7 +9,7 @@ from tests.factories import TrialFactory, add_arm
 from tests.trials.test_curation import change_url, form_data_from
 from tests.trials.test_import import NUROWN, nurown
 from trials import history, services
-from trials.importing import import_ctgov_file
+from trials.ingest.registry import import_ctgov_file
 from trials.models import Intervention, Outcome, RegistryId, RegistryRecord, Trial, Workflow
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from reversion.models import Revision
 
 from trials import services
-from trials.importing import import_ctgov_file
+from trials.ingest.registry import import_ctgov_file
 from trials.models import (
     Publication,
     RegistryRecord,

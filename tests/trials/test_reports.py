@@ -3,13 +3,15 @@
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from browse import ratelimit
+from browse.forms import PLAIN_TEXT_ERROR
 from tests.factories import TrialFactory
-from trials import ratelimit, services
-from trials.forms import PLAIN_TEXT_ERROR
+from trials import services
 from trials.models import ProblemReport, ReportStatus, Workflow
 
 pytestmark = pytest.mark.django_db
@@ -337,7 +339,7 @@ def test_curator_closes_a_report_with_a_note_in_the_change_form(curator_client, 
 def test_staff_without_the_permission_cannot_handle_reports(client, django_user_model, trial):
     report = report_on(trial)
     clerk = django_user_model.objects.create_user("clerk", password="pw", is_staff=True)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.problem_report_mark_fixed(report=report, user=clerk)
     client.force_login(clerk)
     assert client.get("/admin/trials/problemreport/").status_code == 403

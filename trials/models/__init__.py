@@ -1,4 +1,4 @@
-from trials.models.choices import (
+from trials.choices import (
     Allocation,
     ArmRole,
     Control,
@@ -23,7 +23,9 @@ from trials.models.curation import ProblemReport, WorkflowEvent
 from trials.models.evidence import Publication, Source, TrialPublication
 from trials.models.imports import RegistryRecord
 from trials.models.index import BrowseIndexState, FacetValue
-from trials.models.trial import Intervention, Organisation, Outcome, RegistryId, Site, Trial
+from trials.models.organisations import Organisation
+from trials.models.parts import Intervention, Outcome, RegistryId, Site
+from trials.models.trial import Trial
 from trials.models.vocab import CellType, Condition, Route
 
 __all__ = [

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 
-from trials.models.choices import ReportStatus, Workflow, WorkflowAction, in_choices
+from trials.choices import ReportStatus, Workflow, WorkflowAction, in_choices
 
 
 class WorkflowEvent(models.Model):

@@ -3,8 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from trials.choices import PublicationRole, SourceKind, in_choices
 from trials.constraints import FieldCheckConstraint
-from trials.models.choices import PublicationRole, SourceKind, in_choices
 
 
 class Publication(models.Model):

@@ -9,7 +9,7 @@ new value for a curated field waits in `pending` for a curator to accept or dism
 
 from django.db import models
 
-from trials.models.choices import Registry, in_choices
+from trials.choices import Registry, in_choices
 
 
 class RegistryRecord(models.Model):

@@ -3,29 +3,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from trials.importers.errors import MAX_BYTES
-from trials.importing import import_ctgov_file
-
-
-def summary_lines(result) -> list[str]:
-    """The per-file report shared by the command and the admin upload page."""
-    if result.error:
-        return [f"ERROR {result.error}"]
-    if result.skipped:
-        return [f"{result.name}: skipped: {result.skipped}"]
-    lines = [f"{result.name}: {result.tally}"]
-    for record in result.records:
-        line = f"  {record.identifier}: {record.outcome}"
-        if record.detail:
-            line += f" ({record.detail})"
-        if record.reason:
-            line += f" ({record.reason})"
-        if record.trial is not None:
-            line += f" → /admin/trials/trial/{record.trial.pk}/change/"
-        lines.append(line)
-        lines += [f"    not mapped: {note}" for note in record.unmapped]
-        lines += [f"    curated, registry differs: {key}" for key in record.pending]
-    return lines
+from trials.ingest.parsers.errors import MAX_BYTES
+from trials.ingest.registry import import_ctgov_file, summary_lines
 
 
 class Command(BaseCommand):

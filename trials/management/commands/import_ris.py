@@ -3,7 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from trials.importing import find_trial, import_ris_file
+from trials.ingest.citations import find_trial, import_ris_file
 from trials.models import PublicationRole
 
 

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from trials import services
+from trials.choices import Origin, Phase, Status, TissueSource, Workflow
 from trials.models import (
     CellType,
     Condition,
@@ -22,7 +23,6 @@ from trials.models import (
     Site,
     Trial,
 )
-from trials.models.choices import Origin, Phase, Status, TissueSource, Workflow
 
 SLUG_PREFIX = "synthetic-"
 COUNTRIES = ["IT", "GB", "US", "DE", "FR", "ES", "PL", "KR", "CN", "IR", "BR", "CH", "BG", "IN"]

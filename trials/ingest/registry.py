@@ -1,6 +1,6 @@
 """Import ClinicalTrials.gov records into the catalogue, one file at a time.
 
-Parsing and mapping are pure (trials/importers/); this module decides what to write and writes
+Parsing and mapping are pure (trials/ingest/parsers/); this module decides what to write and writes
 it through the services, in one transaction per file: a file with a bad record writes nothing.
 
 The merge policy, per field (and per group of parts: arms, outcomes, sites, ids, conditions).
@@ -23,9 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from trials import services
-from trials.importers import ctgov
-from trials.importers.ctgov import ARM_FIELDS
-from trials.importers.errors import ImportFileError
+from trials.ingest.parsers import ctgov
+from trials.ingest.parsers.ctgov import ARM_FIELDS
+from trials.ingest.parsers.errors import ImportFileError
 from trials.models import (
     Publication,
     PublicationRole,
@@ -354,7 +354,7 @@ def import_study(study, *, source_name: str, user=None, include_all: bool = Fals
     )
 
 
-def _describe(error: ValidationError) -> str:
+def describe_error(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         return "; ".join(
             f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items()
@@ -382,7 +382,7 @@ def import_ctgov_file(data: bytes, *, name: str, user=None, include_all: bool = 
                         import_study(study, source_name=name, user=user, include_all=include_all)
                     )
                 except ValidationError as error:
-                    raise ImportFileError(_describe(error), record=study.nct_id) from error
+                    raise ImportFileError(describe_error(error), record=study.nct_id) from error
     except ImportFileError as error:
         result.records = []
         result.error = f"{name}: {error}; nothing from this file was imported"
@@ -415,112 +415,22 @@ def dismiss_pending(record: RegistryRecord, key: str, *, user) -> None:
         record.save(update_fields=["pending", "last_imported_at"])
 
 
-# --- RIS citation files ----------------------------------------------------------------------
-
-
-@dataclass
-class CitationResult:
-    line: int
-    title: str
-    outcome: str  # created or existing (matched by DOI, then PMID)
-    publication: Publication
-    linked: list[Trial] = field(default_factory=list)
-
-
-@dataclass
-class RisFileResult:
-    name: str
-    records: list[CitationResult] = field(default_factory=list)
-    error: str = ""
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for record in self.records if record.outcome == outcome)
-
-    @property
-    def tally(self) -> str:
-        return (
-            f"{self.count('created')} new publication(s), "
-            f"{self.count('existing')} already in the catalogue"
-        )
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-
-def find_trial(reference: str) -> Trial | None:
-    """A trial by slug or by any of its registry ids (what a curator types)."""
-    reference = reference.strip()
-    if not reference:
-        return None
-    found = RegistryId.objects.filter(identifier__iexact=reference).select_related("trial").first()
-    return found.trial if found else Trial.objects.filter(slug=reference.lower()).first()
-
-
-def import_ris_file(
-    data: bytes,
-    *,
-    name: str,
-    user=None,
-    trial: Trial | None = None,
-    role: str = PublicationRole.OTHER,
-) -> RisFileResult:
-    """Add the file's publications (one row per paper: matched by DOI, then PMID) and link
-    each to the trials whose registry ids it names, and to `trial` if a curator chose one."""
-    from trials.importers import ris
-
-    result = RisFileResult(name)
-    try:
-        records = ris.parse_ris(data)
-        with transaction.atomic():
-            for record in records:
-                try:
-                    existing = (
-                        record.doi and Publication.objects.filter(doi__iexact=record.doi).first()
-                    ) or (record.pmid and Publication.objects.filter(pmid=record.pmid).first())
-                    publication = existing or services.publication_get_or_create(
-                        title=record.title,
-                        doi=record.doi,
-                        pmid=record.pmid,
-                        authors=record.authors_text,
-                        journal=record.journal,
-                        year=record.year,
-                        volume=record.volume[:20],
-                        issue=record.issue[:20],
-                        pages=record.pages[:30],
-                        url=record.url[:500],
-                    )
-                    targets = [
-                        found
-                        for _registry, identifier in record.registry_ids
-                        if (found := find_trial(identifier)) is not None
-                    ]
-                    if trial is not None:
-                        targets.append(trial)
-                    linked = []
-                    for target in dict.fromkeys(targets):
-                        link = target.trialpublication_set.filter(publication=publication)
-                        if not link.exists():
-                            services.publication_link(
-                                trial=target,
-                                publication=publication,
-                                role=role,
-                                user=user,
-                                reason=f"Publication linked from {name}",
-                            )
-                            linked.append(target)
-                except ValidationError as error:
-                    raise ImportFileError(_describe(error), line=record.line) from error
-                result.records.append(
-                    CitationResult(
-                        record.line,
-                        record.title,
-                        "existing" if existing else "created",
-                        publication,
-                        linked,
-                    )
-                )
-    except ImportFileError as error:
-        result.records = []
-        result.error = f"{name}: {error}; nothing from this file was imported"
-    return result
+def summary_lines(result) -> list[str]:
+    """The per-file report shared by the command and the admin upload page."""
+    if result.error:
+        return [f"ERROR {result.error}"]
+    if result.skipped:
+        return [f"{result.name}: skipped: {result.skipped}"]
+    lines = [f"{result.name}: {result.tally}"]
+    for record in result.records:
+        line = f"  {record.identifier}: {record.outcome}"
+        if record.detail:
+            line += f" ({record.detail})"
+        if record.reason:
+            line += f" ({record.reason})"
+        if record.trial is not None:
+            line += f" → /admin/trials/trial/{record.trial.pk}/change/"
+        lines.append(line)
+        lines += [f"    not mapped: {note}" for note in record.unmapped]
+        lines += [f"    curated, registry differs: {key}" for key in record.pending]
+    return lines

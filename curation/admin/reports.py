@@ -1,4 +1,4 @@
-"""The curators' queue of public problem reports (imported at the end of trials/admin.py).
+"""The curators' queue of public problem reports .
 
 Reports come only from the public form, so there is no add page. The visitor's words are shown
 read-only and escaped like any other value; curators set the status and a private note, and

@@ -1,18 +1,44 @@
-"""The public's "report a problem" form, posted from a trial page."""
+"""A trial's public page, and the "report a problem" form posted from it."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect
+from django.views.generic import DetailView
 
+from browse.forms import ProblemReportForm
+from browse.ratelimit import client_address, report_limit
 from trials import services
-from trials.forms import ProblemReportForm
-from trials.ratelimit import client_address, report_limit
-from trials.views.public import TrialDetailView
+from trials.models import Trial
 
 RATE_LIMITED = (
     "You have sent several reports in the last hour, which is our limit. Thank you! Please "
     "try again later."
 )
 THANKS = "Thank you. Your report has been sent to the curators, who will check this record."
+
+
+class TrialDetailView(DetailView):
+    template_name = "trials/trial_detail.html"
+    context_object_name = "trial"
+
+    def get_queryset(self):
+        return Trial.objects.published().for_detail()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            # /trials/NCT03282760/ (any registry id) is a stable alias for the trial's page.
+            trial = Trial.objects.published().with_registry_id(kwargs["slug"]).first()
+            if trial is None:
+                raise
+            return redirect(trial)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        # The "report a problem" form at the foot of the page (posted to trials:report).
+        kwargs.setdefault("report_form", ProblemReportForm())
+        return super().get_context_data(**kwargs)
 
 
 class ReportProblemView(TrialDetailView):

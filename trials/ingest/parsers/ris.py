@@ -19,8 +19,8 @@ line number.
 import re
 from dataclasses import dataclass, field
 
-from trials.importers import rules
-from trials.importers.errors import ImportFileError, read_text
+from trials.ingest.parsers import rules
+from trials.ingest.parsers.errors import ImportFileError, read_text
 
 WHAT = "RIS"
 TAG_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")

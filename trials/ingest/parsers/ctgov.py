@@ -55,9 +55,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from trials.importers import mapping, rules
-from trials.importers.errors import ImportFileError, read_text
-from trials.models.choices import OutcomeKind, Registry
+from trials.choices import OutcomeKind, Registry
+from trials.ingest.parsers import mapping, rules
+from trials.ingest.parsers.errors import ImportFileError, read_text
 
 WHAT = "ClinicalTrials.gov API v2 JSON"
 TITLE_MAX = 400  # Trial.title

@@ -3,10 +3,12 @@
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
 
+from trials.choices import Workflow
+from trials.models.evidence import TrialPublication
+from trials.models.parts import Intervention, RegistryId
+
 
 def _arms() -> Prefetch:
-    from trials.models import Intervention
-
     return Prefetch(
         "interventions",
         queryset=Intervention.objects.select_related("cell_type").prefetch_related("routes"),
@@ -14,8 +16,6 @@ def _arms() -> Prefetch:
 
 
 def _publication_links() -> Prefetch:
-    from trials.models import TrialPublication
-
     return Prefetch(
         "trialpublication_set",
         queryset=TrialPublication.objects.select_related("publication").order_by(
@@ -28,8 +28,6 @@ def _publication_links() -> Prefetch:
 class TrialQuerySet(models.QuerySet):
     def published(self):
         """The only trials the public ever sees (lists, counts, exports, search, browse)."""
-        from trials.models.choices import Workflow
-
         return self.filter(workflow=Workflow.PUBLISHED)
 
     # Long texts a list row never shows (the search columns alone are kilobytes a row).
@@ -84,8 +82,6 @@ class TrialQuerySet(models.QuerySet):
     # Public filtering goes through the browse index (trials.filters); this lookup serves the
     # registry-id redirects.
     def with_registry_id(self, identifier: str):
-        from trials.models import RegistryId
-
         return self.filter(
             Exists(
                 RegistryId.objects.filter(

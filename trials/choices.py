@@ -171,3 +171,14 @@ class ReportStatus(models.TextChoices):
     OPEN = "open", "Open"
     FIXED = "fixed", "Fixed"
     DISMISSED = "dismissed", "Dismissed (not a problem)"
+
+
+# The shape of each registry's identifiers, checked on every RegistryId and used by the
+# importers to find ids in free text.
+REGISTRY_FORMATS = {
+    # registry: (regex, what a curator is told)
+    Registry.NCT: (r"^NCT[0-9]{8}$", "NCT followed by 8 digits, e.g. NCT03282760"),
+    Registry.EUDRACT: (r"^[0-9]{4}-[0-9]{6}-[0-9]{2}$", "YYYY-NNNNNN-NN, e.g. 2015-004855-37"),
+    Registry.EUCT: (r"^[0-9]{4}-5[0-9]{5}-[0-9]{2}-[0-9]{2}$", "YYYY-5NNNNN-NN-NN"),
+    Registry.ISRCTN: (r"^ISRCTN[0-9]{8}$", "ISRCTN followed by 8 digits"),
+}

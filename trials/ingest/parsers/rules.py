@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from django_countries import countries
 
-from trials.models.choices import (
+from trials.choices import (
+    REGISTRY_FORMATS,
     Allocation,
     ArmRole,
     Control,
@@ -20,7 +21,6 @@ from trials.models.choices import (
     Registry,
     Status,
 )
-from trials.models.trial import REGISTRY_FORMATS
 
 
 class UnknownCode(ValueError):

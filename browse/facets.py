@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django_countries import countries
 
-from trials.filters import FACETS, HAS_RESULTS_CHOICES, LABELS, ORIGIN_CHOICES, TrialFilter
+from browse.filters import FACETS, HAS_RESULTS_CHOICES, LABELS, ORIGIN_CHOICES, TrialFilter
 from trials.models import BrowseIndexState, FacetValue, ListingType, Phase, Status
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trials.models.choices import DoseUnit, Origin, TissueSource
+from trials.choices import DoseUnit, Origin, TissueSource
 
 I = re.IGNORECASE  # noqa: E741 (a flag, read as "case-insensitive")
 

@@ -12,9 +12,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from trials import importing
-from trials.importers.errors import MAX_BYTES
-from trials.management.commands.import_ctgov import summary_lines
+from trials.ingest import citations, registry
+from trials.ingest.parsers.errors import MAX_BYTES
+from trials.ingest.registry import summary_lines
 from trials.models import PublicationRole, RegistryRecord
 
 MAX_FILES = 50
@@ -197,7 +197,7 @@ class RegistryRecordAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             for upload in form.cleaned_data["files"]:
                 results.append(
-                    importing.import_ctgov_file(
+                    registry.import_ctgov_file(
                         upload.read(),
                         name=upload.name,
                         user=request.user,
@@ -225,7 +225,7 @@ class RegistryRecordAdmin(admin.ModelAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         choice = request.POST.get("choice") or request.GET.get("choice")
         if request.method == "POST" and choice in ("accept", "dismiss"):
-            settle = importing.accept_pending if choice == "accept" else importing.dismiss_pending
+            settle = registry.accept_pending if choice == "accept" else registry.dismiss_pending
             try:
                 settle(record, key, user=request.user)
             except ValidationError as error:
@@ -278,7 +278,7 @@ class RisUploadForm(forms.Form):
         reference = self.cleaned_data["trial"].strip()
         if not reference:
             return None
-        trial = importing.find_trial(reference)
+        trial = citations.find_trial(reference)
         if trial is None:
             raise ValidationError(f"No trial has the slug or registry id “{reference}”.")
         return trial
@@ -291,7 +291,7 @@ def ris_upload_view(model_admin, request):
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        result = importing.import_ris_file(
+        result = citations.import_ris_file(
             upload.read(),
             name=upload.name,
             user=request.user,

@@ -1,18 +1,12 @@
-"""CSV and JSON exports of any filtered result set: the list's filters, streamed.
-
-Rows are read in chunks (`iterator(chunk_size=…)` with prefetching), so memory does not grow
-with the number of trials. The JSON schema is documented in the README and is stable: fields
-may be added, never renamed or removed.
+"""The public record of a trial: the one schema behind the CSV and JSON exports, backups and
+(later) the API. Documented in docs/architecture.md ("Export schema") and stable: fields may be
+added, never renamed or removed.
 """
 
-import csv
-import json
-
-from django.http import HttpResponse, StreamingHttpResponse
-
-from trials.filters import TrialFilter
 from trials.models import Trial
 
+# Rows are read in chunks of this many (`iterator(chunk_size=…)` with prefetching), so memory
+# does not grow with the number of trials.
 CHUNK = 500
 
 CSV_COLUMNS = [
@@ -51,7 +45,7 @@ def _unique(values):
 
 
 def trial_record(trial: Trial, base_url: str) -> dict:
-    """The public export schema of one trial (see README, 'Export schema')."""
+    """The public export schema of one trial."""
     arms = list(trial.interventions.all())
     return {
         "url": base_url + trial.get_absolute_url(),
@@ -123,66 +117,3 @@ def csv_row(record: dict) -> list[str]:
         "has_results": "yes" if record["has_results"] else "no",
     }
     return [neutralise(joined.get(column, record.get(column))) for column in CSV_COLUMNS]
-
-
-class _Echo:
-    """csv.writer target that hands each formatted line back instead of storing it."""
-
-    def write(self, value):
-        return value
-
-
-def _filtered(request):
-    filterset = TrialFilter(request.GET, queryset=Trial.objects.published().for_export())
-    return filterset
-
-
-def _bad_request(problems) -> HttpResponse:
-    message = "The export was not made because of these parameters:\n" + "\n".join(
-        f"- {problem}" for problem in problems
-    )
-    return HttpResponse(message + "\n", status=400, content_type="text/plain; charset=utf-8")
-
-
-def export_csv(request):
-    filterset = _filtered(request)
-    if filterset.problems:
-        return _bad_request(filterset.problems)
-    base_url = request.build_absolute_uri("/").rstrip("/")
-    # Quote every cell: a spreadsheet splitting on ";" must not see a bare formula either.
-    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
-
-    def rows():
-        yield "\ufeff"  # BOM: spreadsheet programs then read the file as UTF-8
-        yield writer.writerow(CSV_COLUMNS)
-        for trial in filterset.qs.iterator(chunk_size=CHUNK):
-            yield writer.writerow(csv_row(trial_record(trial, base_url)))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="cell-therapy-trials.csv"'
-    return response
-
-
-def export_json(request):
-    filterset = _filtered(request)
-    if filterset.problems:
-        return HttpResponse(
-            json.dumps({"errors": filterset.problems}, ensure_ascii=False),
-            status=400,
-            content_type="application/json",
-        )
-    base_url = request.build_absolute_uri("/").rstrip("/")
-
-    def chunks():
-        yield "["
-        for n, trial in enumerate(filterset.qs.iterator(chunk_size=CHUNK)):
-            yield (
-                ("," if n else "")
-                + "\n"
-                + json.dumps(trial_record(trial, base_url), ensure_ascii=False)
-            )
-        yield "\n]\n"
-
-    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="cell-therapy-trials.json"'
-    return response

@@ -1,5 +1,6 @@
-"""Public pages. Thin: querysets come from `TrialQuerySet`, filtering from `TrialFilter`,
-counts from `facets`, chart geometry from `charts`."""
+"""Public pages: home, the trial list and the browse pages. Thin: querysets come from
+`TrialQuerySet`, filtering from `TrialFilter`, counts from `facets`, chart geometry from
+`charts`."""
 
 import re
 from urllib.parse import urlencode
@@ -7,15 +8,14 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
-from trials.charts import bar_chart, short_label
-from trials.facets import build_facets
-from trials.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
-from trials.forms import ProblemReportForm
+from browse.charts import bar_chart, short_label
+from browse.facets import build_facets
+from browse.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
 from trials.models import CellType, Condition, Phase, Route, Trial
 
 REGISTRY_ID = re.compile(
@@ -199,30 +199,6 @@ class CellTypeDetailView(TermTrialListView):
 class RouteDetailView(TermTrialListView):
     model = Route
     param = "route"
-
-
-class TrialDetailView(DetailView):
-    template_name = "trials/trial_detail.html"
-    context_object_name = "trial"
-
-    def get_queryset(self):
-        return Trial.objects.published().for_detail()
-
-    def get(self, request, *args, **kwargs):
-        try:
-            self.object = self.get_object()
-        except Http404:
-            # /trials/NCT03282760/ (any registry id) is a stable alias for the trial's page.
-            trial = Trial.objects.published().with_registry_id(kwargs["slug"]).first()
-            if trial is None:
-                raise
-            return redirect(trial)
-        return self.render_to_response(self.get_context_data(object=self.object))
-
-    def get_context_data(self, **kwargs):
-        # The "report a problem" form at the foot of the page (posted to trials:report).
-        kwargs.setdefault("report_form", ProblemReportForm())
-        return super().get_context_data(**kwargs)
 
 
 class HomeView(TemplateView):

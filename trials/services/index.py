@@ -1,0 +1,114 @@
+"""The browse index: each trial's search document and facet rows, and the token that tells
+every web process its in-memory copy is out of date."""
+
+import uuid
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchVector
+from django.db import connection, transaction
+from django.db.models import Prefetch
+
+from trials.choices import Phase, Workflow
+from trials.models import BrowseIndexState, CellType, Condition, FacetValue, Intervention, Trial
+
+
+# The browse index (search document + facet rows). Every service that changes a trial or its
+# parts calls trials_reindex; the admin calls it after saving a trial with its inlines.
+def _with_ancestors(term, terms_by_id) -> list:
+    chain = []
+    while term is not None and term not in chain:  # a cycle must never hang a save
+        chain.append(term)
+        term = terms_by_id.get(term.parent_id)
+    return chain
+
+
+def _search_document(trial: Trial, conditions: dict, cell_types: dict) -> str:
+    parts: list[str] = [trial.title, trial.acronym]
+    parts += [registry_id.identifier for registry_id in trial.registry_ids.all()]
+    for condition in trial.conditions.all():
+        parts += [term.name for term in _with_ancestors(conditions.get(condition.pk), conditions)]
+    for arm in trial.interventions.all():
+        parts += [arm.label, arm.description, arm.co_treatment]
+        if arm.cell_type_id:
+            cell_chain = _with_ancestors(cell_types.get(arm.cell_type_id), cell_types)
+            parts += [term.name for term in cell_chain]
+        parts += [route.name for route in arm.routes.all()]
+    if trial.sponsor:
+        parts.append(trial.sponsor.name)
+    parts += [organisation.name for organisation in trial.collaborators.all()]
+    parts += [trial.summary, trial.participants, trial.results_summary]
+    return "\n".join(part for part in parts if part)
+
+
+def _facet_rows(trial: Trial, conditions: dict, cell_types: dict) -> set[tuple[str, str]]:
+    rows: set[tuple[str, str]] = {
+        ("listing", trial.listing_type),
+        ("has_results", "yes" if trial.has_results else "no"),
+    }
+    if trial.phase:
+        # A phase 1/2 trial is found by phase 1 and by phase 2 (VOCABULARY.md).
+        rows |= {("phase", code) for code in Phase.values if trial.phase in Phase.matching(code)}
+    if trial.status:
+        rows.add(("status", trial.status))
+    for condition in trial.conditions.all():
+        chain = _with_ancestors(conditions.get(condition.pk), conditions)
+        rows |= {("condition", term.slug) for term in chain}
+    for arm in trial.interventions.all():
+        if arm.cell_type_id:
+            chain = _with_ancestors(cell_types.get(arm.cell_type_id), cell_types)
+            rows |= {("cell_type", term.slug) for term in chain}
+        if arm.origin:
+            rows.add(("origin", arm.origin))
+        rows |= {("route", route.slug) for route in arm.routes.all()}
+    rows |= {("country", site.country.code) for site in trial.sites.all()}
+    return rows
+
+
+@transaction.atomic
+def trials_reindex(*, trial_ids: Iterable[int]) -> None:
+    """Rebuild the search document (on PostgreSQL also the weighted tsvector) and the facet
+    rows of these trials. Works in bulk (the synthetic seeder reindexes thousands at once) and
+    leaves `updated_at` alone: reindexing is not an edit."""
+    ids = list(trial_ids)
+    conditions = {term.pk: term for term in Condition.objects.all()}
+    cell_types = {term.pk: term for term in CellType.objects.all()}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        # Lock the rows (in id order, so two reindexes cannot deadlock) so that concurrent
+        # reindexes of the same trial run one after the other instead of colliding.
+        list(Trial.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
+        trials = list(
+            Trial.objects.filter(pk__in=chunk)
+            .select_related("sponsor")
+            .prefetch_related(
+                "conditions",
+                "registry_ids",
+                "collaborators",
+                "sites",
+                Prefetch("interventions", queryset=Intervention.objects.prefetch_related("routes")),
+            )
+        )
+        facet_rows = []
+        for trial in trials:
+            trial.search_text = _search_document(trial, conditions, cell_types)
+            if trial.workflow == Workflow.PUBLISHED:
+                facet_rows += [
+                    FacetValue(trial_id=trial.pk, facet=facet, value=value)
+                    for facet, value in sorted(_facet_rows(trial, conditions, cell_types))
+                ]
+        Trial.objects.bulk_update(trials, ["search_text"])
+        FacetValue.objects.filter(trial_id__in=chunk).delete()
+        FacetValue.objects.bulk_create(facet_rows, batch_size=2000)
+        if connection.vendor == "postgresql":
+            Trial.objects.filter(pk__in=chunk).update(
+                search_vector=SearchVector("title", "acronym", weight="A", config="english")
+                + SearchVector("search_text", weight="B", config="english")
+            )
+    browse_index_changed()
+
+
+def browse_index_changed() -> None:
+    """Tell every web process that its in-memory copy of the browse index is out of date
+    (after a reindex, and after trials are deleted: their rows go with them)."""
+    if not BrowseIndexState.objects.filter(pk=1).update(token=uuid.uuid4().hex):
+        BrowseIndexState.objects.create(pk=1, token=uuid.uuid4().hex)
