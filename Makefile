@@ -54,6 +54,7 @@ run: venv
 test: export DJANGO_SECRET_KEY ?= insecure-key-for-tests-only
 test: venv-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
