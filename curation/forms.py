@@ -48,6 +48,16 @@ class TrialAdminForm(forms.ModelForm):
                 ) from stale
         return cleaned
 
+    def _post_clean(self):
+        super()._post_clean()
+        # The services' rules for every trial edit (services.TRIAL_RULES), so a rule added
+        # there applies here without touching the admin.
+        try:
+            services.trial_check_rules(self.instance)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+
     def has_real_changes(self) -> bool:
         return any(name not in {"change_reason", "based_on_version"} for name in self.changed_data)
 

@@ -75,3 +75,19 @@ def reviewer_client(client, reviewer):
 def superuser_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture
+def no_shouting_rule():
+    """A rule added to services.TRIAL_RULES for one test, as a developer would add one."""
+    from django.core.exceptions import ValidationError
+
+    from trials import services
+
+    def no_shouting(trial):
+        if trial.title.isupper():
+            raise ValidationError({"title": "Write the title in sentence case."})
+
+    services.TRIAL_RULES.append(no_shouting)
+    yield no_shouting
+    services.TRIAL_RULES.remove(no_shouting)

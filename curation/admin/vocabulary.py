@@ -1,49 +1,73 @@
 """Vocabulary terms, organisations and publications."""
 
-from django.contrib import admin
-from django.db.models import Q
-from django.urls import path
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
 
 from curation.admin.imports import ris_upload_view
 from trials import services
-from trials.models import CellType, Condition, Organisation, Publication, Route, Trial
+from trials.models import CellType, Condition, Organisation, Publication, Route
 
 
-class TermAdmin(admin.ModelAdmin):
+class ServiceWritesMixin:
+    """Saves and deletes go through the services (which reindex and record history on the
+    trials they touch); a delete the services refuse is explained, and nothing is deleted."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self.update(obj, request.user)
+        else:
+            self.create(obj, request.user)
+
+    def delete_model(self, request, obj):
+        self.delete(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete(obj, request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        refusal = self.delete_refusal(obj) if obj is not None else ""
+        if refusal:
+            # Said before the "are you sure?" page, not after it.
+            self.message_user(request, refusal, messages.ERROR)
+            opts = self.opts
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        # The bulk "delete selected" action: one refused object rolls back the whole batch.
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except ValidationError as refusal:
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class TermAdmin(ServiceWritesMixin, admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
-    INDEXED_FIELDS = {"slug", "name", "parent"}
+    def create(self, term, user):
+        services.term_create(term=term, user=user)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and self.INDEXED_FIELDS & set(form.changed_data):
-            # A new slug, name or parent changes how trials are found and counted.
-            services.trials_reindex(trial_ids=self.affected_trial_ids(obj))
+    def update(self, term, user):
+        services.term_update(term=term, user=user)
 
-    def delete_model(self, request, obj):
-        affected = self.affected_trial_ids(obj)
-        super().delete_model(request, obj)
-        services.trials_reindex(trial_ids=affected)
+    def delete(self, term, user):
+        services.term_delete(term=term, user=user)
 
-    def delete_queryset(self, request, queryset):
-        affected = {pk for term in queryset for pk in self.affected_trial_ids(term)}
-        super().delete_queryset(request, queryset)
-        services.trials_reindex(trial_ids=sorted(affected))
-
-    def affected_trial_ids(self, term):
-        return []
+    def delete_refusal(self, term):
+        return services.term_delete_refusal(term)
 
 
 class HierarchicalTermAdmin(TermAdmin):
-    relation = ""  # how trials reach this vocabulary
-
-    def affected_trial_ids(self, term):
-        ids = type(term).objects.with_descendants([term.slug])
-        return list(
-            Trial.objects.filter(**{f"{self.relation}__in": ids}).values_list("pk", flat=True)
-        )
-
     list_display = ["name", "slug", "parent"]
     list_select_related = ["parent"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
@@ -52,49 +76,36 @@ class HierarchicalTermAdmin(TermAdmin):
 
 @admin.register(Condition)
 class ConditionAdmin(HierarchicalTermAdmin):
-    relation = "conditions"
     list_display = [*HierarchicalTermAdmin.list_display, "mesh_id"]
 
 
 @admin.register(CellType)
 class CellTypeAdmin(HierarchicalTermAdmin):
-    relation = "interventions__cell_type"
+    pass
 
 
 @admin.register(Route)
 class RouteAdmin(TermAdmin):
     list_display = ["name", "slug", "description"]
 
-    def affected_trial_ids(self, term):
-        return list(Trial.objects.filter(interventions__routes=term).values_list("pk", flat=True))
-
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ServiceWritesMixin, admin.ModelAdmin):
     list_display = ["name", "country", "website"]
     search_fields = ["name"]
     list_filter = ["country"]
 
-    # Sponsor and collaborator names are part of each trial's search document.
-    @staticmethod
-    def affected_trial_ids(organisation):
-        return sorted(
-            set(
-                Trial.objects.filter(
-                    Q(sponsor=organisation) | Q(collaborators=organisation)
-                ).values_list("pk", flat=True)
-            )
-        )
+    def create(self, organisation, user):
+        services.organisation_create(organisation=organisation, user=user)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "name" in form.changed_data:
-            services.trials_reindex(trial_ids=self.affected_trial_ids(obj))
+    def update(self, organisation, user):
+        services.organisation_update(organisation=organisation, user=user)
 
-    def delete_model(self, request, obj):
-        affected = self.affected_trial_ids(obj)
-        super().delete_model(request, obj)
-        services.trials_reindex(trial_ids=affected)
+    def delete(self, organisation, user):
+        services.organisation_delete(organisation=organisation, user=user)
+
+    def delete_refusal(self, organisation):
+        return services.organisation_delete_refusal(organisation)
 
 
 @admin.register(Publication)

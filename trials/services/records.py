@@ -4,7 +4,7 @@ Functions are keyword-only, atomic and validate with `full_clean()` before savin
 raises ValidationError (with the field named) and writes nothing.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -33,6 +33,29 @@ from trials.services.recording import (
     change_record,
     trial_claim_version,
 )
+
+# Rules every edit of a trial must meet beyond its model's own checks, whoever makes it: the
+# services below and the admin's trial form (curation.forms) both run trial_check_rules, so a
+# rule added here applies to admin edits without touching the admin. Each rule takes the trial
+# and raises ValidationError naming the field to fix.
+TRIAL_RULES: list[Callable[[Trial], None]] = []
+
+
+def trial_check_rules(trial: Trial) -> None:
+    errors: dict = {}
+    for rule in TRIAL_RULES:
+        try:
+            rule(trial)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def trial_validate(trial: Trial) -> None:
+    """The model's checks (fields, constraints) and then TRIAL_RULES."""
+    trial.full_clean()
+    trial_check_rules(trial)
 
 
 def _unique_slug(base: str) -> str:
@@ -83,7 +106,7 @@ def trial_create(
         created_by=created_by,
         **fields,
     )
-    trial.full_clean()
+    trial_validate(trial)
     trial.save()
     trial.conditions.set(_terms(Condition, conditions))
     trial.collaborators.set(list(collaborators))
@@ -110,7 +133,7 @@ def trial_update(
         trial.refresh_from_db(fields=[f for f in CURATION_FIELDS if f not in fields])
     for name, value in fields.items():
         setattr(trial, name, value)
-    trial.full_clean()
+    trial_validate(trial)
     trial.save()
     _reindex(trial)
     # A claimed version is already the next one: one edit, one step.

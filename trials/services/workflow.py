@@ -180,6 +180,12 @@ def trial_revert(*, trial: Trial, revision_id: int, user, reason: str) -> Trial:
             and str(v.field_dict.get("trial_id")) == version.object_id
         )
     ]
+    missing = _missing_references(versions)
+    if missing:
+        raise ValidationError(
+            "That version cannot be restored: it names something that has since been deleted "
+            f"({'; '.join(missing)}). Restore that first, or edit the trial by hand."
+        )
     wanted = {(v.content_type.model_class(), v.object_id) for v in versions}
     for related_name, model in history.PARTS.items():
         for part in getattr(current, related_name).all():
@@ -202,6 +208,32 @@ def trial_revert(*, trial: Trial, revision_id: int, user, reason: str) -> Trial:
     _record(current, user=user, reason=f"Reverted to the version of {when}: {reason.strip()}")
     _event(current, WorkflowAction.REVERT, user, reason, current.workflow)
     return current
+
+
+# Links a snapshot holds to rows outside the trial (terms, organisations, publications). The
+# trial's own parts are restored with it; users may be gone and are kept as they are.
+_OWN = {"trial", "created_by", "reviewed_by"}
+
+
+def _missing_references(versions) -> list[str]:
+    """What the snapshots point at that no longer exists: reverting to it would fail in the
+    database (on PostgreSQL only at commit, past any savepoint)."""
+    missing = []
+    for v in versions:
+        model = v.content_type.model_class()
+        for field in [*model._meta.concrete_fields, *model._meta.many_to_many]:
+            if not field.is_relation or field.name in _OWN:
+                continue
+            value = v.field_dict.get(field.attname)
+            ids = set(value if field.many_to_many else [value]) - {None, ""}
+            if not ids:
+                continue
+            related = field.related_model
+            found = set(related.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            missing += [
+                f"{related._meta.verbose_name} #{pk}" for pk in sorted(ids - found, key=str)
+            ]
+    return missing
 
 
 # The steps curators and reviewers take, as one table: the admin offers exactly these (buttons
