@@ -94,10 +94,21 @@ def test_a_new_description_does_not_touch_the_trials(spms_trial):
     assert history.trial_versions(spms_trial).count() == count
 
 
+def test_a_rename_to_a_name_in_use_is_refused_and_changes_nothing(spms_trial):
+    count = history.trial_versions(spms_trial).count()
+    with pytest.raises(ValidationError, match="already exists"):
+        services.term_update(term=Condition.objects.get(slug="spms"), name="Primary progressive MS")
+    assert Condition.objects.get(slug="spms").name == "Secondary progressive MS"
+    assert "Secondary progressive MS" in Trial.objects.get(pk=spms_trial.pk).search_text
+    assert history.trial_versions(spms_trial).count() == count
+
+
 def test_deleting_a_condition_in_use_is_refused_naming_the_trials(spms_trial):
     spms = Condition.objects.get(slug="spms")
+    count = history.trial_versions(spms_trial).count()
     with pytest.raises(ValidationError) as refusal:
         services.term_delete(term=spms)
+    assert history.trial_versions(spms_trial).count() == count
     assert "Synthetic SPMS trial" in refusal.value.messages[0]
     assert Condition.objects.filter(slug="spms").exists()
     assert list(spms_trial.conditions.values_list("slug", flat=True)) == ["spms"]
