@@ -1,12 +1,24 @@
-"""Test data built through the services, as production data is.
+"""Helpers shared by the test modules: test data built through the services, as production data
+is; the admin's change-form data; the ingest fixture files; the browser tests' data restore.
+
+A test module imports from here, never from another test module or a conftest (fixtures live in
+conftest.py files, which pytest loads itself).
 
 All titles say "Synthetic test trial": nothing here pretends to be a real study.
 """
 
+import copy
+import json
+from importlib import import_module
+from pathlib import Path
+
 import factory
+from django.forms import CheckboxInput, NullBooleanSelect
 
 from trials import services
 from trials.models import Phase, Status, Trial, Workflow
+
+# --- trials built through the services --------------------------------------------------------
 
 
 class TrialFactory(factory.Factory):
@@ -53,3 +65,139 @@ def full_trial(n: int = 0, **fields) -> Trial:
     sponsor = services.organisation_get_or_create(name=f"Synthetic sponsor {n}")
     trial.collaborators.add(services.organisation_get_or_create(name="Synthetic collaborator"))
     return services.trial_update(trial=trial, sponsor=sponsor)
+
+
+# --- the admin's trial change form ------------------------------------------------------------
+
+INLINE_PREFIXES = [
+    "registry_ids",
+    "interventions",
+    "outcomes",
+    "sites",
+    "sources",
+    "trialpublication_set",
+]
+
+
+def change_url(trial):
+    return f"/admin/trials/trial/{trial.pk}/change/"
+
+
+def trial_form_data(**overrides):
+    data = {
+        "title": "Synthetic admin trial",
+        "acronym": "ADM",
+        "slug": "adm",
+        "listing_type": "trial",
+        "pay_to_participate": "unknown",
+        "conditions": [],
+        "phase": "PHASE1",
+        "status": "COMPLETED",
+        "start_date_precision": "day",
+        "primary_completion_date_precision": "day",
+        "completion_date_precision": "day",
+    }
+    for prefix in INLINE_PREFIXES:
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data.update(overrides)
+    return data
+
+
+def with_registry_id(data, registry, identifier):
+    return {
+        **data,
+        "registry_ids-TOTAL_FORMS": "1",
+        "registry_ids-0-registry": registry,
+        "registry_ids-0-identifier": identifier,
+    }
+
+
+def with_arm(data, **arm):
+    fields = {"label": "Arm A", "role": "experimental", "position": "0", **arm}
+    return {
+        **data,
+        "interventions-TOTAL_FORMS": "1",
+        **{f"interventions-0-{key}": value for key, value in fields.items()},
+    }
+
+
+def form_data_from(page) -> dict:
+    """What a browser would post back from an admin change page, unchanged."""
+
+    def put(form, data):
+        for name, field in form.fields.items():
+            value = form[name].value()
+            key = form.add_prefix(name)
+            if isinstance(field.widget, CheckboxInput):
+                if value:
+                    data[key] = "on"
+            elif isinstance(field.widget, NullBooleanSelect):
+                data[key] = {True: "true", False: "false"}.get(value, "unknown")
+            elif isinstance(value, list | tuple):
+                data[key] = [str(v) for v in value]
+            else:
+                data[key] = "" if value is None else str(value)
+
+    data: dict = {}
+    put(page.context["adminform"].form, data)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        put(formset.management_form, data)
+        for form in formset.forms:
+            put(form, data)
+    return data
+
+
+# --- ingest fixture files ---------------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parent / "importers" / "fixtures"
+# Copies of the workspace's shared samples (fixtures/shared/README.md says where they come from),
+# so the tests run from a clean clone and in CI.
+SHARED = FIXTURES / "shared"
+COMPOSED = FIXTURES / "ctgov"  # composed from reference-trials.md (each file's _comment says so)
+NUROWN = COMPOSED / "nurown-phase3-NCT03280056.json"
+
+
+def shared_file(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():  # the copies are in the repository: a missing one is a failure
+        raise FileNotFoundError(path)
+    return path
+
+
+def nurown(**changes) -> bytes:
+    """The composed NurOwn record, with some registry values changed (a later download)."""
+    study = json.loads(NUROWN.read_text())
+    study = copy.deepcopy(study)
+    for path, value in changes.items():
+        node = study["protocolSection"]
+        *parents, leaf = path.split(".")
+        for step in parents:
+            node = node[step]
+        node[leaf] = value
+    return json.dumps(study).encode()
+
+
+# --- live-server (browser) tests --------------------------------------------------------------
+
+
+def restore_migration_data():
+    """Live-server tests run in transactional mode, and Django empties every table after each
+    of them, data migrations' rows included. Put the vocabularies and role groups back (the
+    migrations' own functions are idempotent)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.roles import sync_role_groups
+    from trials.models import Condition
+
+    if not Condition.objects.exists():
+        import_module("trials.migrations.0002_vocabularies").load(apps, None)
+        sync_role_groups(Group, Permission)  # flush re-creates permissions, not groups

@@ -12,7 +12,7 @@ from django.template import loader
 from django.test import Client
 from django.views.defaults import server_error
 
-from tests.factories import TrialFactory
+from tests.helpers import TrialFactory
 from tests.urls_boom import SECRET_LOOKING_ERROR
 
 ROOT = Path(__file__).resolve().parent.parent

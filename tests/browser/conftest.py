@@ -2,10 +2,11 @@
 
 import os
 import shutil
-from importlib import import_module
 
 import pytest
 from django.core.management import call_command
+
+from tests.helpers import restore_migration_data
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,21 +32,6 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-def restore_migration_data():
-    """Live-server tests run in transactional mode, and Django empties every table after each
-    of them, data migrations' rows included. Put the vocabularies and role groups back (the
-    migrations' own functions are idempotent)."""
-    from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
-
-    from accounts.roles import sync_role_groups
-    from trials.models import Condition
-
-    if not Condition.objects.exists():
-        import_module("trials.migrations.0002_vocabularies").load(apps, None)
-        sync_role_groups(Group, Permission)  # flush re-creates permissions, not groups
 
 
 @pytest.fixture

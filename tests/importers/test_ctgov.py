@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.importers.conftest import FIXTURES, SHARED, shared_file
+from tests.helpers import FIXTURES, SHARED, shared_file
 from trials.ingest.parsers import MAX_BYTES, ImportFileError, ctgov
 from trials.models import Intervention, Outcome, Site, Trial
 

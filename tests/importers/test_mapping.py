@@ -3,8 +3,8 @@ them; the slugs are those of trials/migrations/0002_vocabularies.py (test_vocabu
 
 import pytest
 
-from trials.ingest.parsers import mapping
-from trials.ingest.parsers.mapping import Dose
+from trials.ingest.parsers import doses, mapping
+from trials.ingest.parsers.doses import Dose
 
 
 @pytest.mark.parametrize(
@@ -173,7 +173,7 @@ def test_match_tissue_source(text, cell_type, tissue):
     ],
 )
 def test_parse_dose(text, dose):
-    found = mapping.parse_dose(text)
+    found = doses.parse_dose(text)
     if dose is None:
         assert found is None
     else:
@@ -197,7 +197,7 @@ def test_parse_dose(text, dose):
     ],
 )
 def test_parse_administrations(text, count):
-    assert mapping.parse_administrations(text) == count
+    assert doses.parse_administrations(text) == count
 
 
 @pytest.mark.parametrize(
@@ -211,7 +211,7 @@ def test_parse_administrations(text, count):
     ],
 )
 def test_parse_interval(text, interval):
-    assert mapping.parse_interval(text) == interval
+    assert doses.parse_interval(text) == interval
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.importers.conftest import shared_file
+from tests.helpers import shared_file
 from trials.demo import DEMO_FILE
 from trials.ingest.parsers import ImportFileError, ris
 

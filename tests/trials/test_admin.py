@@ -6,7 +6,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import TrialFactory, full_trial
+from tests.helpers import (
+    NUROWN,
+    TrialFactory,
+    full_trial,
+    trial_form_data,
+    with_arm,
+    with_registry_id,
+)
 from trials import services
 from trials.models import (
     Intervention,
@@ -41,7 +48,6 @@ def any_instance(model):
     if model is ProblemReport:
         services.problem_report_create(trial=trial, message="Synthetic report text")
     if model is RegistryRecord:
-        from tests.trials.test_import import NUROWN
         from trials.ingest.registry import import_ctgov_file
 
         import_ctgov_file(NUROWN.read_bytes(), name=NUROWN.name)
@@ -86,60 +92,6 @@ def test_trial_changelist_query_count_does_not_grow(curator_client):
 
 
 # --- Saving through the change form -------------------------------------------------------
-
-INLINE_PREFIXES = [
-    "registry_ids",
-    "interventions",
-    "outcomes",
-    "sites",
-    "sources",
-    "trialpublication_set",
-]
-
-
-def trial_form_data(**overrides):
-    data = {
-        "title": "Synthetic admin trial",
-        "acronym": "ADM",
-        "slug": "adm",
-        "listing_type": "trial",
-        "pay_to_participate": "unknown",
-        "conditions": [],
-        "phase": "PHASE1",
-        "status": "COMPLETED",
-        "start_date_precision": "day",
-        "primary_completion_date_precision": "day",
-        "completion_date_precision": "day",
-    }
-    for prefix in INLINE_PREFIXES:
-        data.update(
-            {
-                f"{prefix}-TOTAL_FORMS": "0",
-                f"{prefix}-INITIAL_FORMS": "0",
-                f"{prefix}-MIN_NUM_FORMS": "0",
-                f"{prefix}-MAX_NUM_FORMS": "1000",
-            }
-        )
-    data.update(overrides)
-    return data
-
-
-def with_registry_id(data, registry, identifier):
-    return {
-        **data,
-        "registry_ids-TOTAL_FORMS": "1",
-        "registry_ids-0-registry": registry,
-        "registry_ids-0-identifier": identifier,
-    }
-
-
-def with_arm(data, **arm):
-    fields = {"label": "Arm A", "role": "experimental", "position": "0", **arm}
-    return {
-        **data,
-        "interventions-TOTAL_FORMS": "1",
-        **{f"interventions-0-{key}": value for key, value in fields.items()},
-    }
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
 
-from tests.factories import add_arm, full_trial
+from tests.helpers import add_arm, full_trial
 from trials import services
 from trials.models import (
     CellType,

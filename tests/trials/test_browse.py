@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import TrialFactory, add_arm, full_trial
+from tests.helpers import TrialFactory, add_arm, full_trial
 from trials import services
 from trials.models import Trial, Workflow
 

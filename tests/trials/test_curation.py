@@ -5,12 +5,18 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.forms import CheckboxInput, NullBooleanSelect
 from django.test import Client
 from reversion.models import Version
 
-from tests.factories import TrialFactory, add_arm
-from tests.trials.test_admin import trial_form_data, with_arm, with_registry_id
+from tests.helpers import (
+    TrialFactory,
+    add_arm,
+    change_url,
+    form_data_from,
+    trial_form_data,
+    with_arm,
+    with_registry_id,
+)
 from trials import history, services
 from trials.models import Intervention, RegistryId, Trial, Workflow
 
@@ -23,37 +29,6 @@ def revisions(trial):
         (v.revision.user.username if v.revision.user else None, v.revision.comment)
         for v in history.trial_versions(trial).order_by("revision__date_created", "pk")
     ]
-
-
-def form_data_from(page) -> dict:
-    """What a browser would post back from an admin change page, unchanged."""
-
-    def put(form, data):
-        for name, field in form.fields.items():
-            value = form[name].value()
-            key = form.add_prefix(name)
-            if isinstance(field.widget, CheckboxInput):
-                if value:
-                    data[key] = "on"
-            elif isinstance(field.widget, NullBooleanSelect):
-                data[key] = {True: "true", False: "false"}.get(value, "unknown")
-            elif isinstance(value, list | tuple):
-                data[key] = [str(v) for v in value]
-            else:
-                data[key] = "" if value is None else str(value)
-
-    data: dict = {}
-    put(page.context["adminform"].form, data)
-    for inline in page.context["inline_admin_formsets"]:
-        formset = inline.formset
-        put(formset.management_form, data)
-        for form in formset.forms:
-            put(form, data)
-    return data
-
-
-def change_url(trial):
-    return f"/admin/trials/trial/{trial.pk}/change/"
 
 
 # --- history on every write path -------------------------------------------------------------

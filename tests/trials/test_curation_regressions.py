@@ -5,9 +5,7 @@ from unittest import mock
 
 import pytest
 
-from tests.factories import TrialFactory, add_arm
-from tests.trials.test_curation import change_url, form_data_from
-from tests.trials.test_import import NUROWN, nurown
+from tests.helpers import NUROWN, TrialFactory, add_arm, change_url, form_data_from, nurown
 from trials import history, services
 from trials.ingest.registry import import_ctgov_file
 from trials.models import Intervention, Outcome, RegistryId, RegistryRecord, Trial, Workflow

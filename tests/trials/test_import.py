@@ -2,15 +2,14 @@
 the registry record kept, curated fields never overwritten, idempotent, and bad input writes
 nothing. (The pure parsing and mapping rules are tested in tests/importers/.)"""
 
-import copy
 import io
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from reversion.models import Revision
 
+from tests.helpers import COMPOSED, NUROWN, SHARED, nurown
 from trials import services
 from trials.ingest.registry import import_ctgov_file
 from trials.models import (
@@ -24,12 +23,9 @@ from trials.models import (
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[1] / "importers" / "fixtures"
-COMPOSED = FIXTURES / "ctgov"  # composed from reference-trials.md (each file's _comment says so)
-SAMPLES = FIXTURES / "shared" / "data" / "ctgov"  # real registry records (not cell therapy)
-RIS = FIXTURES / "shared" / "data" / "ris"
-SEED_002 = FIXTURES / "shared" / "seeds" / "002_0f42ae287d3bce48.txt"
-NUROWN = COMPOSED / "nurown-phase3-NCT03280056.json"
+SAMPLES = SHARED / "data" / "ctgov"  # real registry records (not cell therapy)
+RIS = SHARED / "data" / "ris"
+SEED_002 = SHARED / "seeds" / "002_0f42ae287d3bce48.txt"
 
 
 def run(command, *args):
@@ -45,19 +41,6 @@ def counts():
         Publication.objects.count(),
         Revision.objects.count(),
     )
-
-
-def nurown(**changes) -> bytes:
-    """The composed NurOwn record, with some registry values changed (a later download)."""
-    study = json.loads(NUROWN.read_text())
-    study = copy.deepcopy(study)
-    for path, value in changes.items():
-        node = study["protocolSection"]
-        *parents, leaf = path.split(".")
-        for step in parents:
-            node = node[step]
-        node[leaf] = value
-    return json.dumps(study).encode()
 
 
 # --- what lands -------------------------------------------------------------------------------

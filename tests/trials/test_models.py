@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from tests.factories import TrialFactory, add_arm
+from tests.helpers import TrialFactory, add_arm
 from trials import services
 from trials.models import CellType, Condition, Intervention, Phase, RegistryId, Site, Trial
 

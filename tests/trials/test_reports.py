@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from browse import ratelimit
 from browse.forms import PLAIN_TEXT_ERROR
-from tests.factories import TrialFactory
+from tests.helpers import TrialFactory
 from trials import services
 from trials.models import ProblemReport, ReportStatus, Workflow
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from tests.factories import TrialFactory
+from tests.helpers import TrialFactory
 from trials import services
 from trials.models import Trial, Workflow
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import TrialFactory, add_arm, full_trial
+from tests.helpers import TrialFactory, add_arm, full_trial
 from trials import services
 from trials.models import Workflow
 
