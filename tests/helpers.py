@@ -157,7 +157,7 @@ def form_data_from(page) -> dict:
 
 # --- ingest fixture files ---------------------------------------------------------------------
 
-FIXTURES = Path(__file__).resolve().parent / "importers" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "trials" / "ingest" / "fixtures"
 # Copies of the workspace's shared samples (fixtures/shared/README.md says where they come from),
 # so the tests run from a clean clone and in CI.
 SHARED = FIXTURES / "shared"

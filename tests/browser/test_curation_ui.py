@@ -103,7 +103,8 @@ def test_curator_uploads_a_registry_json_file_and_opens_the_draft(page, staff):
 
     fixture = (
         Path(__file__).resolve().parents[1]
-        / "importers"
+        / "trials"
+        / "ingest"
         / "fixtures"
         / "ctgov"
         / "nurown-phase3-NCT03280056.json"

@@ -1,6 +1,6 @@
 """Importing ClinicalTrials.gov records and RIS files into the catalogue: drafts for review,
 the registry record kept, curated fields never overwritten, idempotent, and bad input writes
-nothing. (The pure parsing and mapping rules are tested in tests/importers/.)"""
+nothing. (The pure parsing and mapping rules are tested beside this module.)"""
 
 import io
 import json

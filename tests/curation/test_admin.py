@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 TRIAL_MODELS = [m for m in admin.site._registry if m._meta.app_label == "trials"]
 # django-axes' login records have their own tests (tests/accounts/test_login.py).
 SITE_MODELS = [m for m in admin.site._registry if m._meta.app_label != "axes"]
-# Reports come only from the public form (tests/trials/test_reports.py checks the 403), registry
+# Reports come only from the public form (tests/curation/test_reports.py checks the 403), registry
 # records only from imports.
 NO_ADD_PAGE = {ProblemReport, RegistryRecord}
 
