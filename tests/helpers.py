@@ -1,5 +1,6 @@
 """Helpers shared by the test modules: test data built through the services, as production data
-is; the admin's change-form data; the ingest fixture files; the browser tests' data restore.
+is; a trial's history; the admin's change-form data; the ingest fixture files; problem reports;
+the browser tests' data restore.
 
 A test module imports from here, never from another test module or a conftest (fixtures live in
 conftest.py files, which pytest loads itself).
@@ -15,8 +16,8 @@ from pathlib import Path
 import factory
 from django.forms import CheckboxInput, NullBooleanSelect
 
-from trials import services
-from trials.models import Phase, Status, Trial, Workflow
+from trials import history, services
+from trials.models import Phase, Publication, RegistryRecord, Status, Trial, Workflow
 
 # --- trials built through the services --------------------------------------------------------
 
@@ -65,6 +66,22 @@ def full_trial(n: int = 0, **fields) -> Trial:
     sponsor = services.organisation_get_or_create(name=f"Synthetic sponsor {n}")
     trial.collaborators.add(services.organisation_get_or_create(name="Synthetic collaborator"))
     return services.trial_update(trial=trial, sponsor=sponsor)
+
+
+# --- a trial's history -----------------------------------------------------------------------
+
+
+def revisions(trial):
+    """(username or None, reason) of each snapshot of the trial, oldest first."""
+    return [
+        (v.revision.user.username if v.revision.user else None, v.revision.comment)
+        for v in history.trial_versions(trial).order_by("revision__date_created", "pk")
+    ]
+
+
+def parts_of(version):
+    """What a snapshot holds of the trial's parts (arms, registry ids...), by their names."""
+    return {repr_ for repr_, _ in history.snapshot(version).parts.values()}
 
 
 # --- the admin's trial change form ------------------------------------------------------------
@@ -163,6 +180,9 @@ FIXTURES = Path(__file__).resolve().parent / "trials" / "ingest" / "fixtures"
 SHARED = FIXTURES / "shared"
 COMPOSED = FIXTURES / "ctgov"  # composed from reference-trials.md (each file's _comment says so)
 NUROWN = COMPOSED / "nurown-phase3-NCT03280056.json"
+SAMPLES = SHARED / "data" / "ctgov"  # real registry records (not cell therapy)
+RIS = SHARED / "data" / "ris"
+SEED_002 = SHARED / "seeds" / "002_0f42ae287d3bce48.txt"
 
 
 def shared_file(*parts: str) -> Path:
@@ -183,6 +203,28 @@ def nurown(**changes) -> bytes:
             node = node[step]
         node[leaf] = value
     return json.dumps(study).encode()
+
+
+def catalogue_counts():
+    """(trials, registry records, publications, history revisions): what an import may write."""
+    from reversion.models import Revision
+
+    return (
+        Trial.objects.count(),
+        RegistryRecord.objects.count(),
+        Publication.objects.count(),
+        Revision.objects.count(),
+    )
+
+
+# --- problem reports ----------------------------------------------------------------------------
+
+REPORT_MESSAGE = "The actual enrollment is 15, not 24: see the 2023 paper."
+NASTY = '<script>alert("x")</script> & <b>bold</b>'
+
+
+def report_on(trial, message=REPORT_MESSAGE, contact=""):
+    return services.problem_report_create(trial=trial, message=message, contact=contact)
 
 
 # --- live-server (browser) tests --------------------------------------------------------------

@@ -103,3 +103,9 @@ def test_static_files_collect_with_the_production_storage(tmp_path):
     with override_settings(STATIC_ROOT=tmp_path, STORAGES=storages):
         call_command("collectstatic", "--noinput", verbosity=0)
     assert list(tmp_path.glob("css/site.*.css"))
+
+
+@pytest.mark.django_db
+def test_favicon_ico_points_at_the_svg_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url.endswith("favicon.svg")

@@ -641,25 +641,6 @@ def test_renaming_a_sponsor_in_the_admin_updates_search(superuser_client, catalo
     assert titles(superuser_client.get("/trials/?q=zebrafish")) == {"A"}
 
 
-def test_a_term_cannot_be_moved_under_its_own_child(superuser_client):
-    from trials.models import Condition
-
-    ms = Condition.objects.get(slug="ms")
-    response = superuser_client.post(
-        f"/admin/trials/condition/{ms.pk}/change/",
-        {
-            "slug": "ms",
-            "name": ms.name,
-            "description": "",
-            "mesh_id": ms.mesh_id,
-            "parent": Condition.objects.get(slug="spms").pk,
-        },
-    )
-    assert response.status_code == 200
-    assert "cannot sit under itself" in response.content.decode()
-    assert Condition.objects.get(slug="ms").parent is None
-
-
 def test_home_phase_chart_counts_each_trial_once(client, catalogue):
     charts = {chart.slug: chart for chart in client.get("/").context["charts"]}
     assert sum(bar.value for bar in charts["phase"].bars) == 6  # D has no phase

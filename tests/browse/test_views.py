@@ -285,3 +285,20 @@ def test_browse_pages_list_their_trials(client, catalogue, url, expected):
 )
 def test_unknown_pages_are_404(client, url):
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("workflow", [Workflow.DRAFT, Workflow.IN_REVIEW, Workflow.WITHDRAWN])
+def test_an_unpublished_trial_is_not_reachable_by_any_public_url(client, workflow):
+    trial = TrialFactory(workflow=workflow, title="ZZUNPUBLISHEDZZ trial")
+    services.registry_id_add(trial=trial, registry="nct", identifier="NCT09990001")
+    for url in [
+        trial.get_absolute_url(),
+        "/trials/NCT09990001/",
+        "/trials/?q=NCT09990001",
+    ]:
+        response = client.get(url, follow=True)
+        assert b"ZZUNPUBLISHEDZZ" not in response.content, url
+    assert client.get(trial.get_absolute_url()).status_code == 404
+    report = client.post(trial.get_absolute_url() + "report/", {"message": "Wrong dose"})
+    assert report.status_code == 404
+    assert not trial.reports.exists()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from tests.helpers import (
     NUROWN,
     TrialFactory,
+    change_url,
     full_trial,
     trial_form_data,
     with_arm,
@@ -240,3 +241,29 @@ def test_anonymous_users_are_sent_to_the_login_page(client):
     response = client.get("/admin/trials/trial/")
     assert response.status_code == 302
     assert response.url.startswith("/admin/login/")
+
+
+def test_view_on_site_is_offered_only_for_published_trials(curator_client):
+    draft = TrialFactory(workflow=Workflow.DRAFT)
+    published = TrialFactory(workflow=Workflow.PUBLISHED)
+    assert not curator_client.get(change_url(draft)).context["has_absolute_url"]
+    assert curator_client.get(change_url(published)).context["has_absolute_url"]
+
+
+def test_a_term_cannot_be_moved_under_its_own_child(superuser_client):
+    from trials.models import Condition
+
+    ms = Condition.objects.get(slug="ms")
+    response = superuser_client.post(
+        f"/admin/trials/condition/{ms.pk}/change/",
+        {
+            "slug": "ms",
+            "name": ms.name,
+            "description": "",
+            "mesh_id": ms.mesh_id,
+            "parent": Condition.objects.get(slug="spms").pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "cannot sit under itself" in response.content.decode()
+    assert Condition.objects.get(slug="ms").parent is None

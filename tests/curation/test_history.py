@@ -1,10 +1,10 @@
-"""Curation you can trust: history on every write path, revert with parts, no lost edits,
-atomic writes, the review queue and the role matrix."""
+"""History through the admin: every admin write records the curator and the reason with the parts
+saved in the same request, revert with parts, no lost edits, atomic saves. (Through the services:
+tests/trials/test_history.py.)"""
 
 from unittest import mock
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from reversion.models import Version
 
@@ -13,6 +13,8 @@ from tests.helpers import (
     add_arm,
     change_url,
     form_data_from,
+    parts_of,
+    revisions,
     trial_form_data,
     with_arm,
     with_registry_id,
@@ -23,29 +25,7 @@ from trials.models import Intervention, RegistryId, Trial, Workflow
 pytestmark = pytest.mark.django_db
 
 
-def revisions(trial):
-    """(username or None, reason) of each snapshot of the trial, oldest first."""
-    return [
-        (v.revision.user.username if v.revision.user else None, v.revision.comment)
-        for v in history.trial_versions(trial).order_by("revision__date_created", "pk")
-    ]
-
-
 # --- history on every write path -------------------------------------------------------------
-
-
-def test_services_record_who_and_why_with_the_parts(curator):
-    trial = TrialFactory(workflow=Workflow.DRAFT, created_by=curator)
-    add_arm(trial, label="Arm A", user=curator, reason="Arm from the 2016 paper")
-    services.trial_update(trial=trial, phase="PHASE2", user=curator, reason="Phase corrected")
-    assert revisions(trial) == [
-        ("cora-curator", "Created"),
-        ("cora-curator", "Arm from the 2016 paper"),
-        ("cora-curator", "Phase corrected"),
-    ]
-    latest = history.trial_versions(trial).first()
-    parts = history.snapshot(latest).parts
-    assert [repr_ for repr_, _ in parts.values()] == ["Arm A"]
 
 
 def test_admin_add_and_change_record_the_curator_and_the_reason(
@@ -98,61 +78,33 @@ def test_bulk_actions_record_one_entry_per_trial_with_the_comment(reviewer_clien
         assert trial.events.get().comment == "Cite the registry record"
 
 
-def test_send_back_without_a_comment_is_refused(reviewer_client):
-    trial = TrialFactory(workflow=Workflow.IN_REVIEW)
-    page = reviewer_client.post(
-        f"/admin/trials/trial/{trial.pk}/workflow/send_back/", {"comment": " "}
-    )
-    assert page.status_code == 200
-    assert page.context["form"].errors["comment"]
-    trial.refresh_from_db()
-    assert trial.workflow == Workflow.IN_REVIEW
+# --- the admin's snapshot holds the inlines saved in the same request -------------------------
 
 
-def test_management_commands_record_their_name_as_the_reason():
-    call_command("load_demo", stdout=mock.MagicMock())
-    trial = Trial.objects.get(slug="nurown-phase-3-als")
-    [(user, reason)] = revisions(trial)
-    assert user is None
-    assert reason.startswith("load_demo:")
-    # Published by the loader, not flagged as edited after publication.
-    assert trial.workflow == Workflow.PUBLISHED and not trial.edited_since_review
-    assert trial.events.get().action == "publish"
-
-
-# --- editing a published trial ---------------------------------------------------------------
-
-
-def test_edits_to_a_published_trial_go_live_and_wait_in_the_review_queue(
-    client, curator_client, reviewer_client
-):
-    trial = TrialFactory(workflow=Workflow.PUBLISHED, title="Synthetic live trial")
-    Trial.objects.filter(pk=trial.pk).update(edited_since_review=False)
+def test_an_admin_snapshot_holds_a_registry_id_added_in_the_same_save(curator_client):
+    trial = TrialFactory(workflow=Workflow.DRAFT)
+    services.registry_id_add(trial=trial, registry="nct", identifier="NCT01234567")
     data = form_data_from(curator_client.get(change_url(trial)))
-    data |= {"title": "Synthetic live trial, corrected", "change_reason": "Title per registry"}
+    data |= {
+        "change_reason": "Add EudraCT id",
+        "registry_ids-TOTAL_FORMS": "2",
+        "registry_ids-1-registry": "eudract",
+        "registry_ids-1-identifier": "2020-000123-11",
+        "registry_ids-1-trial": str(trial.pk),
+    }
     assert curator_client.post(change_url(trial), data).status_code == 302
-    trial.refresh_from_db()
-    assert trial.workflow == Workflow.PUBLISHED and trial.edited_since_review
-    assert "corrected" in client.get(trial.get_absolute_url()).text
-
-    queue = reviewer_client.get("/admin/trials/trial/?queue=needs_review")
-    assert [t.pk for t in queue.context["cl"].result_list] == [trial.pk]
-    reviewer_client.post(
-        f"/admin/trials/trial/{trial.pk}/workflow/approve_edits/", {"comment": "Checked"}
-    )
-    trial.refresh_from_db()
-    assert not trial.edited_since_review
-    queue = reviewer_client.get("/admin/trials/trial/?queue=needs_review")
-    assert list(queue.context["cl"].result_list) == []
+    latest = history.trial_versions(trial).first()
+    assert latest.revision.comment == "Add EudraCT id"
+    assert parts_of(latest) == {"NCT01234567", "2020-000123-11"}
 
 
-def test_mark_verified_sets_last_verified_and_logs_it(curator_client):
-    trial = TrialFactory(workflow=Workflow.PUBLISHED)
-    assert trial.last_verified is None
-    curator_client.post(f"/admin/trials/trial/{trial.pk}/workflow/mark_verified/", {})
-    trial.refresh_from_db()
-    assert trial.last_verified is not None
-    assert revisions(trial)[-1] == ("cora-curator", "Marked verified")
+def test_an_admin_snapshot_holds_an_edited_registry_id(curator_client):
+    trial = TrialFactory(workflow=Workflow.DRAFT)
+    services.registry_id_add(trial=trial, registry="nct", identifier="NCT01234567")
+    data = form_data_from(curator_client.get(change_url(trial)))
+    data |= {"change_reason": "Typo", "registry_ids-0-identifier": "NCT07654321"}
+    assert curator_client.post(change_url(trial), data).status_code == 302
+    assert parts_of(history.trial_versions(trial).first()) == {"NCT07654321"}
 
 
 # --- revert ----------------------------------------------------------------------------------
@@ -224,6 +176,36 @@ def test_history_pages_show_who_when_why_and_a_diff(curator_client, curator):
     assert ("phase", "Phase 1", "Phase 2") in changes
 
 
+def test_a_revert_that_would_clash_is_refused_with_a_message(curator_client, curator):
+    a = TrialFactory(workflow=Workflow.DRAFT, title="Synthetic A", slug="alpha")
+    good = history.trial_versions(a).first()
+    services.trial_update(trial=a, slug="alpha-2", user=curator, reason="Rename")
+    TrialFactory(workflow=Workflow.DRAFT, title="Synthetic B", slug="alpha")
+    response = curator_client.post(
+        f"/admin/trials/trial/{a.pk}/history/{good.revision_id}/", {"reason": "Undo"}
+    )
+    assert response.status_code == 200
+    assert "cannot be restored" in response.text
+    assert Trial.objects.get(pk=a.pk).slug == "alpha-2"
+
+
+def test_a_revert_when_the_old_registry_id_moved_to_another_trial(curator_client, curator):
+    a = TrialFactory(workflow=Workflow.DRAFT, title="Synthetic A")
+    services.registry_id_add(trial=a, registry="nct", identifier="NCT01234567")
+    good = history.trial_versions(a).first()
+    with services.change_record(user=curator, reason="Id belongs to B"):
+        RegistryId.objects.filter(trial=a).delete()
+        services.trial_update(trial=Trial.objects.get(pk=a.pk), title="Synthetic A2")
+    b = TrialFactory(workflow=Workflow.DRAFT, title="Synthetic B")
+    services.registry_id_add(trial=b, registry="nct", identifier="NCT01234567")
+    response = curator_client.post(
+        f"/admin/trials/trial/{a.pk}/history/{good.revision_id}/", {"reason": "Undo"}
+    )
+    assert response.status_code == 200 and "cannot be restored" in response.text
+    assert list(b.registry_ids.values_list("identifier", flat=True)) == ["NCT01234567"]
+    assert Trial.objects.get(pk=a.pk).title == "Synthetic A2"
+
+
 # --- no lost updates -------------------------------------------------------------------------
 
 
@@ -258,29 +240,38 @@ def test_the_second_of_two_concurrent_admin_saves_is_refused_and_nothing_is_lost
     assert (trial.phase, trial.title) == ("PHASE2", "Synthetic shared (renamed)")
 
 
-def test_services_refuse_a_stale_version():
-    trial = TrialFactory(workflow=Workflow.DRAFT, title="Synthetic v1")
-    opened = trial.version
-    services.trial_update(trial=Trial.objects.get(pk=trial.pk), title="Synthetic v2")
-    with pytest.raises(services.StaleEditError):
-        services.trial_update(trial=trial, expected_version=opened, title="Synthetic v3")
-    assert Trial.objects.get(pk=trial.pk).title == "Synthetic v2"
+def test_a_publish_during_an_admin_save_is_not_undone(curator_client, reviewer):
+    trial = TrialFactory(workflow=Workflow.IN_REVIEW, title="Synthetic race")
+    data = form_data_from(curator_client.get(change_url(trial)))
+    data |= {"summary": "A fix", "change_reason": "Fix"}
+    real = services.trial_check_version
+
+    def publish_first(**kwargs):
+        # A reviewer's publish commits while the curator's POST is being validated.
+        services.trial_publish(trial=Trial.objects.get(pk=trial.pk), user=reviewer)
+        return real(**kwargs)
+
+    with mock.patch.object(services, "trial_check_version", publish_first):
+        assert curator_client.post(change_url(trial), data).status_code == 302
+    trial = Trial.objects.get(pk=trial.pk)
+    assert trial.workflow == Workflow.PUBLISHED and trial.published_at is not None
+    assert trial.summary == "A fix"
 
 
-def test_one_edit_moves_the_version_by_one_with_or_without_a_check():
-    trial = TrialFactory(workflow=Workflow.DRAFT)
-    opened = trial.version
-    services.trial_update(trial=trial, expected_version=opened, title="Synthetic checked")
-    assert Trial.objects.get(pk=trial.pk).version == opened + 1
-    services.trial_update(trial=trial, title="Synthetic unchecked")
-    assert Trial.objects.get(pk=trial.pk).version == opened + 2
-
-
-def test_a_change_to_a_part_alone_moves_the_version():
-    trial = TrialFactory(workflow=Workflow.DRAFT)
-    opened = trial.version
-    add_arm(trial)
-    assert Trial.objects.get(pk=trial.pk).version == opened + 1
+def test_a_save_that_loses_the_race_says_the_changes_were_not_saved(curator_client):
+    trial = TrialFactory(workflow=Workflow.DRAFT, title="Synthetic race")
+    data = form_data_from(curator_client.get(change_url(trial)))
+    assert (
+        curator_client.post(change_url(trial), data | {"title": "First", "change_reason": "a"})
+    ).status_code == 302
+    # The second save passed the form check before the first committed (SQLite: no row lock).
+    with mock.patch.object(services, "trial_check_version", lambda **kwargs: None):
+        response = curator_client.post(
+            change_url(trial), data | {"title": "Second", "change_reason": "b"}, follow=True
+        )
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert "your changes were not saved" in text
+    assert Trial.objects.get(pk=trial.pk).title == "First"
 
 
 # --- atomicity -------------------------------------------------------------------------------
@@ -301,175 +292,3 @@ def test_an_admin_save_that_fails_half_way_leaves_no_rows(curator_client):
     assert not RegistryId.objects.filter(identifier="NCT03282760").exists()
     assert not Intervention.objects.filter(label="Arm A").exists()
     assert not Version.objects.exists()
-
-
-def test_a_service_that_fails_while_recording_history_writes_nothing():
-    with (
-        mock.patch("reversion.add_to_revision", side_effect=RuntimeError("injected")),
-        pytest.raises(RuntimeError),
-    ):
-        services.trial_create(title="Synthetic atomic", conditions=["als"])
-    assert not Trial.objects.filter(title="Synthetic atomic").exists()
-
-
-def test_an_import_scope_that_fails_rolls_back_every_trial_in_it():
-    with (
-        pytest.raises(Exception, match="Unknown route"),
-        services.change_record(reason="import"),
-    ):
-        trial = services.trial_create(title="Synthetic scoped", conditions=["als"])
-        add_arm(trial, routes=["not-a-route"])
-    assert not Trial.objects.filter(title="Synthetic scoped").exists()
-
-
-# --- role matrix -----------------------------------------------------------------------------
-
-STEPS = ["submit", "publish", "send_back", "withdraw", "approve_edits", "mark_verified"]
-# Which role may take each step (the trial starts in a state where the step makes sense).
-START = {
-    "submit": Workflow.DRAFT,
-    "publish": Workflow.IN_REVIEW,
-    "send_back": Workflow.IN_REVIEW,
-    "withdraw": Workflow.PUBLISHED,
-    "approve_edits": Workflow.PUBLISHED,
-    "mark_verified": Workflow.DRAFT,
-}
-ALLOWED = {
-    "anonymous": set(),
-    "curator": {"submit", "mark_verified"},
-    "reviewer": set(STEPS),
-    "superuser": set(STEPS),
-}
-
-
-@pytest.fixture
-def as_role(client, curator, reviewer, superuser):
-    def login(role):
-        users = {"curator": curator, "reviewer": reviewer, "superuser": superuser}
-        if role in users:
-            client.force_login(users[role])
-        return client
-
-    return login
-
-
-def _state(trial):
-    trial.refresh_from_db()
-    return trial.workflow, trial.edited_since_review, trial.last_verified
-
-
-@pytest.mark.parametrize("role", list(ALLOWED))
-@pytest.mark.parametrize("step", STEPS)
-@pytest.mark.parametrize("via", ["page", "bulk"])
-def test_role_matrix_for_every_workflow_step(as_role, role, step, via):
-    trial = TrialFactory(workflow=START[step])
-    Trial.objects.filter(pk=trial.pk).update(edited_since_review=step == "approve_edits")
-    before = _state(trial)
-    client = as_role(role)
-    if via == "page":
-        response = client.post(
-            f"/admin/trials/trial/{trial.pk}/workflow/{step}/", {"comment": "Role matrix"}
-        )
-    else:
-        response = client.post(
-            "/admin/trials/trial/",
-            {
-                "action": step,
-                "_selected_action": [trial.pk],
-                "confirmed": "yes",
-                "comment": "Role matrix",
-            },
-        )
-    if role == "anonymous":
-        assert response.status_code == 302 and "/admin/login/" in response.url
-    if step in ALLOWED[role]:
-        assert _state(trial) != before, f"{role} should be able to {step}"
-    else:
-        assert _state(trial) == before, f"{role} must not be able to {step}"
-
-
-ADMIN_URLS = {
-    # url template → roles that may open it (others: 403, anonymous: login)
-    "/admin/trials/trial/": {"curator", "reviewer", "superuser"},
-    "/admin/trials/trial/add/": {"curator", "reviewer", "superuser"},
-    "/admin/trials/trial/{pk}/change/": {"curator", "reviewer", "superuser"},
-    "/admin/trials/trial/{pk}/history/": {"curator", "reviewer", "superuser"},
-    "/admin/trials/trial/{pk}/history/{rev}/": {"curator", "reviewer", "superuser"},
-    "/admin/trials/trial/{pk}/workflow/submit/": {"curator", "reviewer", "superuser"},
-    "/admin/trials/trial/{pk}/delete/": {"superuser"},
-    "/admin/trials/trial/?queue=needs_review": {"curator", "reviewer", "superuser"},
-    "/admin/trials/problemreport/": {"curator", "reviewer", "superuser"},
-    "/admin/trials/registryrecord/": {"curator", "reviewer", "superuser"},
-    "/admin/trials/registryrecord/upload/": {"curator", "reviewer", "superuser"},
-    "/admin/trials/publication/upload-ris/": {"curator", "reviewer", "superuser"},
-    "/admin/axes/accessattempt/": {"superuser"},
-}
-
-
-@pytest.mark.parametrize("role", list(ALLOWED))
-@pytest.mark.parametrize("url", list(ADMIN_URLS))
-def test_role_matrix_for_admin_urls(as_role, role, url):
-    trial = TrialFactory(workflow=Workflow.DRAFT)
-    rev = history.trial_versions(trial).first().revision_id
-    response = as_role(role).get(url.format(pk=trial.pk, rev=rev))
-    if role == "anonymous":
-        assert response.status_code == 302 and "/admin/login/" in response.url
-    elif role in ADMIN_URLS[url]:
-        assert response.status_code == 200
-    else:
-        assert response.status_code in (403, 404)
-
-
-def test_a_restore_from_backup_records_each_trial_in_the_history(tmp_path):
-    from trials.backup.restore import RESTORE_REASON
-
-    call_command("load_demo", stdout=mock.MagicMock())
-    backup = tmp_path / "backup.jsonl"
-    call_command("export_trials", "--output", str(backup), stdout=mock.MagicMock())
-    services.trials_delete(queryset=Trial.objects.all())
-    call_command("import_trials", str(backup), stdout=mock.MagicMock())
-    restored = Trial.objects.all()
-    assert restored.count() == 13
-    for trial in restored:
-        user, reason = revisions(trial)[-1]
-        assert (user, reason) == (None, RESTORE_REASON)
-        # The snapshot is the trial as restored, bookkeeping included.
-        assert history.trial_versions(trial).first().field_dict["version"] == trial.version
-
-
-@pytest.mark.parametrize("workflow", [Workflow.DRAFT, Workflow.IN_REVIEW, Workflow.WITHDRAWN])
-def test_an_unpublished_trial_is_not_reachable_by_any_public_url(client, workflow):
-    trial = TrialFactory(workflow=workflow, title="ZZUNPUBLISHEDZZ trial")
-    services.registry_id_add(trial=trial, registry="nct", identifier="NCT09990001")
-    for url in [
-        trial.get_absolute_url(),
-        "/trials/NCT09990001/",
-        "/trials/?q=NCT09990001",
-    ]:
-        response = client.get(url, follow=True)
-        assert b"ZZUNPUBLISHEDZZ" not in response.content, url
-    assert client.get(trial.get_absolute_url()).status_code == 404
-    report = client.post(trial.get_absolute_url() + "report/", {"message": "Wrong dose"})
-    assert report.status_code == 404
-    assert not trial.reports.exists()
-
-
-def test_view_on_site_is_offered_only_for_published_trials(curator_client):
-    draft = TrialFactory(workflow=Workflow.DRAFT)
-    published = TrialFactory(workflow=Workflow.PUBLISHED)
-    assert not curator_client.get(change_url(draft)).context["has_absolute_url"]
-    assert curator_client.get(change_url(published)).context["has_absolute_url"]
-
-
-def test_the_report_address_opened_directly_goes_back_to_the_form(client):
-    trial = TrialFactory(workflow=Workflow.PUBLISHED)
-    response = client.get(trial.get_absolute_url() + "report/")
-    assert response.status_code == 302
-    assert response.url == trial.get_absolute_url() + "#report"
-    draft = TrialFactory(workflow=Workflow.DRAFT)
-    assert client.get(draft.get_absolute_url() + "report/").status_code == 404
-
-
-def test_favicon_ico_points_at_the_svg_icon(client):
-    response = client.get("/favicon.ico")
-    assert response.status_code == 301 and response.url.endswith("favicon.svg")

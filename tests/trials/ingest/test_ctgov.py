@@ -202,7 +202,7 @@ def test_sample_with_a_time_frame_too_short_for_months_says_so():
     ) in study.unmapped
 
 
-# --- Composed cell-therapy fixtures (tests/trials/ingest/fixtures/ctgov, from reference-trials.md) ---
+# --- Composed cell-therapy fixtures (fixtures/ctgov beside this module, from reference-trials.md) -
 
 # file: nct id, phase, conditions, registry ids after the NCT one, and the cell arm's
 # (cell type, origin, tissue source, routes, dose min, dose max, dose unit, administrations).

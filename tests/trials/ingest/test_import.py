@@ -9,10 +9,20 @@ import pytest
 from django.core.management import CommandError, call_command
 from reversion.models import Revision
 
-from tests.helpers import COMPOSED, NUROWN, SHARED, nurown
+from tests.helpers import (
+    COMPOSED,
+    NUROWN,
+    RIS,
+    SAMPLES,
+    SEED_002,
+    catalogue_counts,
+    nurown,
+)
 from trials import services
 from trials.ingest.registry import import_ctgov_file
 from trials.models import (
+    Intervention,
+    Outcome,
     Publication,
     RegistryRecord,
     Source,
@@ -23,24 +33,11 @@ from trials.models import (
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = SHARED / "data" / "ctgov"  # real registry records (not cell therapy)
-RIS = SHARED / "data" / "ris"
-SEED_002 = SHARED / "seeds" / "002_0f42ae287d3bce48.txt"
-
 
 def run(command, *args):
     out, err = io.StringIO(), io.StringIO()
     call_command(command, *[str(a) for a in args], stdout=out, stderr=err)
     return out.getvalue() + err.getvalue()
-
-
-def counts():
-    return (
-        Trial.objects.count(),
-        RegistryRecord.objects.count(),
-        Publication.objects.count(),
-        Revision.objects.count(),
-    )
 
 
 # --- what lands -------------------------------------------------------------------------------
@@ -114,11 +111,11 @@ def test_the_same_trial_found_by_a_secondary_id_is_updated_not_duplicated():
 
 def test_reimporting_the_same_file_changes_nothing():
     run("import_ctgov", COMPOSED)
-    before = counts()
+    before = catalogue_counts()
     versions = {t.pk: t.version for t in Trial.objects.all()}
     output = run("import_ctgov", COMPOSED)
     assert "0 created, 0 updated" in output and " created," not in output.replace("0 created", "")
-    assert counts() == before  # no new trial, record, publication or history
+    assert catalogue_counts() == before  # no new trial, record, publication or history
     assert {t.pk: t.version for t in Trial.objects.all()} == versions
 
 
@@ -158,20 +155,6 @@ def test_curated_fields_survive_a_reimport_and_wait_for_the_curator(curator, cur
     assert RegistryRecord.objects.get(trial=trial).pending == {}
 
 
-def test_a_curator_can_keep_the_curated_value(curator, curator_client):
-    [created] = import_ctgov_file(NUROWN.read_bytes(), name="v1.json").records
-    services.trial_update(trial=created.trial, phase="PHASE2", user=curator, reason="Per paper")
-    import_ctgov_file(nurown(**{"designModule.phases": ["PHASE4"]}), name="v2.json")
-    record = RegistryRecord.objects.get()
-    assert "phase" in record.pending
-    curator_client.post(
-        f"/admin/trials/registryrecord/{record.pk}/settle/phase/", {"choice": "dismiss"}
-    )
-    record.refresh_from_db()
-    assert record.pending == {}
-    assert Trial.objects.get().phase == "PHASE2"
-
-
 def test_curated_arms_are_kept_when_the_registry_changes_its_arms(curator):
     [created] = import_ctgov_file(NUROWN.read_bytes(), name="v1.json").records
     services.trial_replace_parts(
@@ -184,6 +167,66 @@ def test_curated_arms_are_kept_when_the_registry_changes_its_arms(curator):
     [updated] = import_ctgov_file(json.dumps(later).encode(), name="v2.json").records
     assert "arms" in updated.pending
     assert [a.label for a in created.trial.interventions.all()] == ["MSC-NTF (curated)"]
+
+
+def test_curated_outcome_results_survive_a_registry_change_to_outcomes(curator):
+    [created] = import_ctgov_file(NUROWN.read_bytes(), name="v1.json").records
+    first = created.trial.outcomes.order_by("position").first()
+    Outcome.objects.filter(pk=first.pk).update(result="Not met", primary_endpoint_met="no")
+    study = json.loads(nurown())
+    study["protocolSection"]["outcomesModule"]["secondaryOutcomes"] = [
+        {"measure": "ALSFRS-R change", "timeFrame": "28 weeks"}
+    ]
+    [updated] = import_ctgov_file(json.dumps(study).encode(), name="v2.json").records
+    assert "outcomes" in updated.pending
+    results = set(Outcome.objects.filter(trial=created.trial).values_list("result", flat=True))
+    assert "Not met" in results
+
+
+def test_curated_arm_details_survive_a_registry_change_to_arms(curator):
+    [created] = import_ctgov_file(NUROWN.read_bytes(), name="v1.json").records
+    arm = created.trial.interventions.order_by("position").first()
+    Intervention.objects.filter(pk=arm.pk).update(co_treatment="tacrolimus for 6 months")
+    study = json.loads(nurown())
+    study["protocolSection"]["armsInterventionsModule"]["armGroups"][0]["description"] += " (v2)"
+    [updated] = import_ctgov_file(json.dumps(study).encode(), name="v2.json").records
+    assert "arms" in updated.pending
+    assert Intervention.objects.filter(co_treatment="tacrolimus for 6 months").exists()
+
+
+def test_a_value_a_curator_cleared_is_not_refilled_by_the_registry(curator):
+    [created] = import_ctgov_file(NUROWN.read_bytes(), name="v1.json").records
+    trial = Trial.objects.get(pk=created.trial.pk)
+    services.trial_replace_parts(trial=trial, collaborators=[], user=curator, reason="Wrong")
+    study = json.loads(nurown())
+    study["protocolSection"]["sponsorCollaboratorsModule"]["collaborators"] = [
+        {"name": "Another Synthetic Collaborator", "class": "OTHER"}
+    ]
+    [updated] = import_ctgov_file(json.dumps(study).encode(), name="v2.json").records
+    assert list(trial.collaborators.all()) == []
+    assert "collaborators" in updated.pending
+
+
+def test_a_waiting_value_the_registry_no_longer_states_is_dropped(curator, curator_client):
+    v1 = nurown(**{"designModule.enrollmentInfo": {"count": 30, "type": "ESTIMATED"}})
+    [created] = import_ctgov_file(v1, name="v1.json").records
+    trial = Trial.objects.get(pk=created.trial.pk)
+    services.trial_update(trial=trial, target_enrollment=24, user=curator, reason="Protocol")
+    import_ctgov_file(
+        nurown(**{"designModule.enrollmentInfo": {"count": 28, "type": "ESTIMATED"}}), name="2"
+    )
+    record = RegistryRecord.objects.get()
+    assert "target_enrollment" in record.pending
+    import_ctgov_file(
+        nurown(**{"designModule.enrollmentInfo": {"count": 20, "type": "ACTUAL"}}), name="3"
+    )
+    record.refresh_from_db()
+    assert "target_enrollment" not in record.pending
+    response = curator_client.post(
+        f"/admin/trials/registryrecord/{record.pk}/settle/target_enrollment/", {"choice": "accept"}
+    )
+    assert response.status_code == 302  # "nothing waiting" message, not a 500
+    assert Trial.objects.get(pk=trial.pk).target_enrollment == 24
 
 
 # --- bad input writes nothing -------------------------------------------------------------------
@@ -236,7 +279,7 @@ def test_a_bad_file_writes_nothing(tmp_path, content):
     bad.write_bytes(content)
     with pytest.raises(CommandError):
         call_command("import_ctgov", str(bad), stdout=io.StringIO(), stderr=io.StringIO())
-    assert counts() == (0, 0, 0, 0)
+    assert catalogue_counts() == (0, 0, 0, 0)
 
 
 def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path):
@@ -247,7 +290,7 @@ def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path):
     with pytest.raises(CommandError):
         call_command("import_ctgov", str(big), stdout=io.StringIO(), stderr=err)
     assert "huge.json" in err.getvalue() and "50.0 MB" in err.getvalue()
-    assert counts() == (0, 0, 0, 0)
+    assert catalogue_counts() == (0, 0, 0, 0)
 
 
 # --- RIS ----------------------------------------------------------------------------------------
@@ -303,68 +346,7 @@ def test_a_ris_record_without_its_end_tag_writes_nothing(tmp_path):
     assert Publication.objects.count() == 0
 
 
-# --- admin upload ---------------------------------------------------------------------------
-
-
-def test_a_curator_uploads_json_files_in_the_admin(curator_client, curator):
-    page = curator_client.get("/admin/trials/registryrecord/upload/")
-    assert page.status_code == 200
-    with NUROWN.open("rb") as one, (SAMPLES / "NCT00763412.json").open("rb") as two:
-        response = curator_client.post(
-            "/admin/trials/registryrecord/upload/", {"files": [one, two]}
-        )
-    assert response.status_code == 200
-    trial = Trial.objects.get()
-    assert trial.workflow == Workflow.DRAFT and trial.created_by == curator
-    assert f"/admin/trials/trial/{trial.pk}/change/" in response.text
-    assert "no intervention is a cell product" in response.text
-
-
-def test_a_bad_upload_reports_the_file_and_writes_nothing(curator_client):
-    bad = io.BytesIO(b'{"studies": [{"protocolSection": {}}]}')
-    bad.name = "broken.json"
-    response = curator_client.post("/admin/trials/registryrecord/upload/", {"files": [bad]})
-    assert response.status_code == 200, response.context["form"].errors
-    assert "broken.json" in response.text and "nothing from this file was imported" in response.text
-    assert counts() == (0, 0, 0, 0)
-
-
-def test_the_ris_upload_page_links_to_a_chosen_trial(curator_client):
-    trial = services.trial_create(title="Synthetic upload target", conditions=["als"])
-    with SEED_002.open("rb") as ris:
-        response = curator_client.post(
-            "/admin/trials/publication/upload-ris/",
-            {"file": ris, "trial": trial.slug, "role": "review"},
-        )
-    assert response.status_code == 200
-    assert TrialPublication.objects.get().trial == trial
-    missing = curator_client.post(
-        "/admin/trials/publication/upload-ris/",
-        {"file": io.BytesIO(b"x"), "trial": "NCT99999999", "role": "review"},
-    )
-    assert "No trial has the slug or registry id" in missing.text
-
-
-@pytest.mark.parametrize(
-    "url", ["/admin/trials/registryrecord/upload/", "/admin/trials/publication/upload-ris/"]
-)
-def test_upload_pages_need_staff_with_add_permission(client, django_user_model, url):
-    assert client.get(url).status_code == 302
-    viewer = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
-    client.force_login(viewer)
-    assert client.get(url).status_code == 403
-
-
-def test_an_oversized_upload_is_refused_with_a_field_error(curator_client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    big = SimpleUploadedFile("big.json", b" " * (11 * 1024 * 1024), "application/json")
-    response = curator_client.post("/admin/trials/registryrecord/upload/", {"files": [big]})
-    assert response.status_code == 200
-    assert "big.json is 11.0 MB; the limit is 10 MB" in " ".join(
-        response.context["form"].errors["files"]
-    )
-    assert counts() == (0, 0, 0, 0)
+# --- the summary -------------------------------------------------------------------------------
 
 
 def test_the_summary_says_what_an_update_changed(curator):
