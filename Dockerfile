@@ -8,6 +8,8 @@ COPY pyproject.toml README.md ./
 COPY config ./config
 COPY accounts ./accounts
 COPY trials ./trials
+COPY browse ./browse
+COPY curation ./curation
 COPY templates ./templates
 COPY static ./static
 COPY manage.py ./

@@ -1,7 +1,7 @@
 """The public's one form: "report a problem" on a trial page.
 
 No third-party captcha (no third-party requests, PRODUCT.md). Spam is kept out by a honeypot
-field, a per-address rate limit (trials/ratelimit.py), and rules that plain-text reports always
+field, a per-address rate limit (browse/ratelimit.py), and rules that plain-text reports always
 pass and link spam and script injection do not.
 """
 

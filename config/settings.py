@@ -229,6 +229,6 @@ CACHES = {
 }
 
 # Public "report a problem" form: at most this many reports per client address (REMOTE_ADDR;
-# see trials/ratelimit.py) in any window of this many seconds.
+# see browse/ratelimit.py) in any window of this many seconds.
 REPORTS_RATE_LIMIT = 5
 REPORTS_RATE_WINDOW = 60 * 60

@@ -109,3 +109,16 @@ def test_static_files_collect_with_the_production_storage(tmp_path):
 def test_favicon_ico_points_at_the_svg_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response.url.endswith("favicon.svg")
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    """Each first-party package pyproject.toml installs is copied into the Docker image (a new
+    app left out would make the container fail at start, and no other test runs the image)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {
+        name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", (ROOT / "Dockerfile").read_text(), re.M))
+    assert packages <= copied

@@ -10,6 +10,7 @@ from tests.helpers import (
     NUROWN,
     TrialFactory,
     change_url,
+    form_data_from,
     full_trial,
     trial_form_data,
     with_arm,
@@ -267,3 +268,26 @@ def test_a_term_cannot_be_moved_under_its_own_child(superuser_client):
     assert response.status_code == 200
     assert "cannot sit under itself" in response.content.decode()
     assert Condition.objects.get(slug="ms").parent is None
+
+
+def test_a_rule_added_to_the_services_applies_to_admin_edits(
+    curator_client, no_shouting_rule, ms_condition_id
+):
+    """services.TRIAL_RULES is the one place for trial rules: the admin form runs them too,
+    with the message on the field, and nothing is saved."""
+    trial = TrialFactory(title="Synthetic quiet trial")
+    data = form_data_from(curator_client.get(change_url(trial)))
+    data |= {"title": "A SHOUTED TITLE", "change_reason": "Testing the rule"}
+    response = curator_client.post(change_url(trial), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["title"] == [
+        "Write the title in sentence case."
+    ]
+    assert Trial.objects.get(pk=trial.pk).title == "Synthetic quiet trial"
+
+    added = curator_client.post(
+        "/admin/trials/trial/add/",
+        trial_form_data(title="ANOTHER SHOUTED TITLE", conditions=[ms_condition_id]),
+    )
+    assert added.status_code == 200
+    assert not Trial.objects.filter(title="ANOTHER SHOUTED TITLE").exists()

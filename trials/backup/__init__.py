@@ -1,6 +1,6 @@
 """Logical backup of the catalogue: every trial in every workflow state, as JSON Lines.
 
-A trial line is the trial's public export record (`trial_record`, README "Export schema") plus
+A trial line is the trial's public export record (`trial_record`, docs/architecture.md "Export schema") plus
 the fields a lossless restore needs that the public record leaves out: curation fields, the
 remaining columns of each part, sponsor, sites, sources. The public record is reused, never
 copied, so the two cannot drift, and an extension key may never replace a public one. Private

@@ -148,7 +148,7 @@ class Trial(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     # Edits to a published trial go live at once (a typo fix should not wait), but they set
     # this flag, which puts the trial in the reviewers' "needs review" queue until a reviewer
-    # approves the change or reverts it (README, "Editing a published trial").
+    # approves the change or reverts it (docs/curation.md, "Editing a published trial").
     edited_since_review = models.BooleanField(default=False, editable=False)
     # Optimistic locking: every save bumps it, and a save based on an older version is
     # refused (services.StaleEditError) instead of silently overwriting someone else's work.

@@ -10,7 +10,7 @@ from trials.models import Workflow
 class Command(BaseCommand):
     help = (
         "Write every trial, in every workflow state, with all its parts and curation fields, "
-        "as JSON Lines (README, 'Backups'). Restore with import_trials."
+        "as JSON Lines (docs/operations.md, 'Backups'). Restore with import_trials."
     )
 
     def add_arguments(self, parser):

@@ -9,7 +9,7 @@ from trials.models import Workflow
 class Command(BaseCommand):
     help = (
         "Restore a file written by export_trials into a database with no trials, through the "
-        "services, all or nothing (README, 'Backups')."
+        "services, all or nothing (docs/operations.md, 'Backups')."
     )
 
     def add_arguments(self, parser):
