@@ -1,10 +1,11 @@
 """Logical backup of the catalogue: every trial in every workflow state, as JSON Lines.
 
-A trial line is the trial's public export record (`trial_record`, docs/architecture.md "Export schema") plus
-the fields a lossless restore needs that the public record leaves out: curation fields, the
-remaining columns of each part, sponsor, sites, sources. The public record is reused, never
-copied, so the two cannot drift, and an extension key may never replace a public one. Private
-fields (curator notes, usernames) therefore live only in backups, never in the public export.
+A trial line is the trial's public export record (`trial_record`, docs/architecture.md,
+"Export schema") plus the fields a lossless restore needs that the public record leaves out:
+curation fields, the remaining columns of each part, sponsor, sites, sources. The public record
+is reused, never copied, so the two cannot drift, and an extension key may never replace a
+public one. Private fields (curator notes, usernames) therefore live only in backups, never in
+the public export.
 
 A restore writes through `trials.services`, into a catalogue with no trials, in one transaction:
 the first bad line (named with its field) rolls back everything.
