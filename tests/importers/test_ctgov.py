@@ -591,12 +591,12 @@ def test_a_cell_arm_whose_cell_type_is_not_ours_is_listed():
     study = one_study(
         minimal(
             armsInterventionsModule={
-                "armGroups": [{"label": "BM-MNC", "type": "EXPERIMENTAL"}],
+                "armGroups": [{"label": "Muse", "type": "EXPERIMENTAL"}],
                 "interventions": [
                     {
                         "type": "BIOLOGICAL",
-                        "name": "Bone marrow mononuclear cells",
-                        "armGroupLabels": ["BM-MNC"],
+                        "name": "Bone marrow-derived Muse cells",
+                        "armGroupLabels": ["Muse"],
                     }
                 ],
             }
@@ -606,9 +606,35 @@ def test_a_cell_arm_whose_cell_type_is_not_ours_is_listed():
     assert study.arms[0].cell_type is None
     assert study.arms[0].tissue_source == "bone_marrow"
     assert (
-        'armsInterventionsModule.armGroups[0] "BM-MNC": "Biological: Bone marrow mononuclear '
+        'armsInterventionsModule.armGroups[0] "Muse": "Biological: Bone marrow-derived Muse '
         'cells" — a cell product, but no cell type of our vocabulary is named'
     ) in study.unmapped
+
+
+def test_a_bone_marrow_mononuclear_cell_arm_maps_to_its_own_term():
+    # Migration 0011: unselected marrow cells are neither MSC nor HSC (the Murcia ALS trials).
+    study = one_study(
+        minimal(
+            armsInterventionsModule={
+                "armGroups": [{"label": "BM-MNC", "type": "EXPERIMENTAL"}],
+                "interventions": [
+                    {
+                        "type": "BIOLOGICAL",
+                        "name": "Autologous bone marrow mononuclear cells",
+                        "description": "Injected into the tibialis anterior muscle.",
+                        "armGroupLabels": ["BM-MNC"],
+                    }
+                ],
+            }
+        )
+    )
+    (arm,) = study.arms
+    assert (arm.cell_type, arm.origin, arm.tissue_source) == (
+        "bm-mnc",
+        "autologous",
+        "bone_marrow",
+    )
+    assert not any("BM-MNC" in line for line in study.unmapped)
 
 
 def test_a_cell_free_product_is_not_a_cell_therapy():
