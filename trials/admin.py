@@ -210,6 +210,7 @@ class TrialAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     ("phase", "status"),
+                    ("status_checked", "status_checked_precision", "status_source"),
                     ("allocation", "masking", "control"),
                     "design_notes",
                     ("target_enrollment", "actual_enrollment"),
@@ -235,6 +236,7 @@ class TrialAdmin(admin.ModelAdmin):
                     "has_results",
                     "results_summary",
                     ("serious_adverse_events", "treatment_related_saes", "deaths"),
+                    "evidence_notes",
                 ]
             },
         ),

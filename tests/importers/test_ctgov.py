@@ -810,3 +810,38 @@ def test_any_value_in_a_study_gives_a_study_or_the_one_error(path, value):
     document["protocolSection"].setdefault(module, {})[key] = value
     with contextlib.suppress(ImportFileError):
         ctgov.parse_file(json.dumps(document))
+
+
+# --- Status verified date (issue 9) ---------------------------------------------------------
+
+
+def test_the_registry_verified_month_dates_the_status():
+    study = one_study(
+        minimal(statusModule={"overallStatus": "RECRUITING", "statusVerifiedDate": "2024-10"})
+    )
+    assert study.fields["status"] == "RECRUITING"
+    assert (
+        study.fields["status_checked"],
+        study.fields["status_checked_precision"],
+        study.fields["status_source"],
+    ) == (datetime.date(2024, 10, 1), "month", "registry_verified")
+
+
+def test_a_sample_record_carries_its_status_verified_month():
+    # NCT00763412.json says "statusVerifiedDate": "2017-05" beside "COMPLETED".
+    (study,) = parse(shared_file("data", "ctgov", "NCT00763412.json")).studies
+    assert study.fields["status_checked"] == datetime.date(2017, 5, 1)
+    assert study.fields["status_checked_precision"] == "month"
+
+
+def test_a_verified_date_without_a_status_dates_nothing():
+    study = one_study(minimal(statusModule={"statusVerifiedDate": "2024-10"}))
+    assert "status_checked" not in study.fields and "status_source" not in study.fields
+
+
+def test_a_malformed_verified_date_is_listed_not_guessed():
+    study = one_study(
+        minimal(statusModule={"overallStatus": "COMPLETED", "statusVerifiedDate": "Oct 2024"})
+    )
+    assert "status_checked" not in study.fields
+    assert any("statusVerifiedDate" in line for line in study.unmapped)

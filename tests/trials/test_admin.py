@@ -110,6 +110,7 @@ def trial_form_data(**overrides):
         "start_date_precision": "day",
         "primary_completion_date_precision": "day",
         "completion_date_precision": "day",
+        "status_checked_precision": "day",
     }
     for prefix in INLINE_PREFIXES:
         data.update(

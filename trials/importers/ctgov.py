@@ -57,7 +57,7 @@ from typing import Any
 
 from trials.importers import mapping, rules
 from trials.importers.errors import ImportFileError, read_text
-from trials.models.choices import OutcomeKind, Registry
+from trials.models.choices import OutcomeKind, Registry, StatusSource
 
 WHAT = "ClinicalTrials.gov API v2 JSON"
 TITLE_MAX = 400  # Trial.title
@@ -390,6 +390,7 @@ class _StudyMapper:
                 self.note(path, value, f"no matching {name}")
             else:
                 self.fields[name] = code
+        self.status_verified()
         arm_types = [
             str(arm.get("type"))
             for arm in self.get("armsInterventionsModule.armGroups", list) or []
@@ -412,6 +413,19 @@ class _StudyMapper:
                 )
             else:
                 self.fields[target] = count
+
+    def status_verified(self) -> None:
+        """The month the registry last verified the status ("2024-10"): a status is only true
+        as of a date, and this is the registry's own (issue 9)."""
+        value = self.get("statusModule.statusVerifiedDate")
+        if value is None or "status" not in self.fields:
+            return
+        parsed = rules.parse_date(value)
+        if parsed is None:
+            self.note("statusModule.statusVerifiedDate", value, "not a date (YYYY-MM)")
+            return
+        self.fields["status_checked"], self.fields["status_checked_precision"] = parsed
+        self.fields["status_source"] = str(StatusSource.REGISTRY_VERIFIED)
 
     def dates(self) -> None:
         order = [
