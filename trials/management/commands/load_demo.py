@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from trials.demo import DEMO_FILE, load_demo
+from trials.demo import load_demo
 
 
 class Command(BaseCommand):
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        report = load_demo(DEMO_FILE)
+        report = load_demo()
         self.stdout.write(
             f"Demo catalogue: {len(report.created)} trial(s) created, "
             f"{len(report.unchanged)} already present and left unchanged."
