@@ -45,6 +45,7 @@ def restore_migration_data():
 
     if not Condition.objects.exists():
         import_module("trials.migrations.0002_vocabularies").load(apps, None)
+        import_module("trials.migrations.0011_more_vocabularies").load(apps, None)
         sync_role_groups(Group, Permission)  # flush re-creates permissions, not groups
 
 
@@ -52,5 +53,5 @@ def restore_migration_data():
 def demo_site(live_server, transactional_db):
     """The live server with the real demo catalogue."""
     restore_migration_data()
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0)  # the whole catalogue: what a visitor sees
     return live_server

@@ -12,6 +12,7 @@ from reversion.models import Version
 from tests.factories import TrialFactory, add_arm
 from tests.trials.test_admin import trial_form_data, with_arm, with_registry_id
 from trials import history, services
+from trials.demo import DEMO_FILE
 from trials.models import Intervention, RegistryId, Trial, Workflow
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +136,7 @@ def test_send_back_without_a_comment_is_refused(reviewer_client):
 
 
 def test_management_commands_record_their_name_as_the_reason():
-    call_command("load_demo", stdout=mock.MagicMock())
+    call_command("load_demo", str(DEMO_FILE), stdout=mock.MagicMock())
     trial = Trial.objects.get(slug="nurown-phase-3-als")
     [(user, reason)] = revisions(trial)
     assert user is None
@@ -448,7 +449,7 @@ def test_role_matrix_for_admin_urls(as_role, role, url):
 def test_a_restore_from_backup_records_each_trial_in_the_history(tmp_path):
     from trials.backup import RESTORE_REASON
 
-    call_command("load_demo", stdout=mock.MagicMock())
+    call_command("load_demo", str(DEMO_FILE), stdout=mock.MagicMock())  # the first 13 records
     backup = tmp_path / "backup.jsonl"
     call_command("export_trials", "--output", str(backup), stdout=mock.MagicMock())
     services.trials_delete(queryset=Trial.objects.all())
