@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from trials import history
+from trials.completeness import has_peer_reviewed_publication
 from trials.models import (
     BrowseIndexState,
     CellType,
@@ -389,6 +390,7 @@ def publication_link(
         trial=trial, publication=publication, defaults={"role": role}
     )
     if created:
+        _reindex(trial)  # the has_publication facet (trials/completeness.py) may change
         _record(trial, user=user, reason=reason or "Publication linked")
     return link
 
@@ -472,6 +474,10 @@ def _facet_rows(trial: Trial, conditions: dict, cell_types: dict) -> set[tuple[s
     rows: set[tuple[str, str]] = {
         ("listing", trial.listing_type),
         ("has_results", "yes" if trial.has_results else "no"),
+        (
+            "has_publication",
+            "yes" if has_peer_reviewed_publication(trial.trialpublication_set.all()) else "no",
+        ),
     }
     if trial.phase:
         # A phase 1/2 trial is found by phase 1 and by phase 2 (VOCABULARY.md).
@@ -514,6 +520,10 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
                 "collaborators",
                 "sites",
                 Prefetch("interventions", queryset=Intervention.objects.prefetch_related("routes")),
+                Prefetch(
+                    "trialpublication_set",
+                    queryset=TrialPublication.objects.select_related("publication"),
+                ),
             )
         )
         facet_rows = []

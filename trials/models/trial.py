@@ -366,6 +366,14 @@ class Trial(models.Model):
         return formatting.iso_partial(self.status_checked, self.status_checked_precision)
 
     @property
+    def completeness(self):
+        """The 'What we know and what is missing' box (trials/completeness.py). Reads the
+        prefetched parts of TrialQuerySet.for_detail."""
+        from trials.completeness import key_facts
+
+        return key_facts(self)
+
+    @property
     def primary_completion_display(self) -> str:
         return formatting.partial_date(
             self.primary_completion_date, self.primary_completion_date_precision
