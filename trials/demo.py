@@ -19,13 +19,15 @@ from trials.models import Trial
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_FILE = DATA_DIR / "demo_trials.json"
-# The first 13 records (reference-trials.md), then reference-trials-more.md: MS, ALS, and the
-# commercial clinics and brokers. Publication keys are shared across the files.
+# The first 13 records (reference-trials.md), then reference-trials-more.md: the commercial
+# clinics and brokers, MS, ALS. Publication keys are shared across the files. Clinics load
+# before the trials so that the home page's "recently updated" opens on trials, not on a row
+# of clinic offerings.
 DEMO_FILES = [
     DEMO_FILE,
+    DATA_DIR / "demo_clinics.json",
     DATA_DIR / "demo_trials_ms.json",
     DATA_DIR / "demo_trials_als.json",
-    DATA_DIR / "demo_clinics.json",
 ]
 
 TRIAL_FIELDS = {
