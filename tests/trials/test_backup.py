@@ -521,3 +521,25 @@ def test_the_same_file_imports_once_fixed(small_backup):
     assert "Imported 3 trial(s) (0 draft, 0 in review, 3 published, 0 withdrawn)" in import_file(
         path
     )
+
+
+def test_a_backup_written_before_status_checks_existed_still_restores(catalogue, tmp_path):
+    # Issue 9 added status_checked / status_source (public) and status_check / evidence_notes
+    # (backup only). A format-1 file from before has none of them.
+    path = tmp_path / "old.jsonl"
+    records = [json.loads(line) for line in export(path)]
+    added = ("status_checked", "status_source", "status_check", "evidence_notes")
+    for record in records:
+        for key in added:
+            record.pop(key, None)
+    path.write_text("\n".join(json.dumps(record) for record in records) + "\n")
+    wipe()
+
+    assert "Imported 16 trial(s)" in import_file(path)
+    restored = Trial.objects.get(slug=catalogue["draft"].slug)
+    assert restored.status == "TERMINATED"  # the status itself was always in the backup
+    assert (restored.status_checked, restored.status_source, restored.evidence_notes) == (
+        None,
+        "",
+        "",
+    )
