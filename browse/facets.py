@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 
 from django_countries import countries
 
-from browse.filters import FACETS, HAS_RESULTS_CHOICES, LABELS, ORIGIN_CHOICES, TrialFilter
+from browse.filters import (
+    FACETS,
+    HAS_PUBLICATION_CHOICES,
+    HAS_RESULTS_CHOICES,
+    LABELS,
+    ORIGIN_CHOICES,
+    TrialFilter,
+)
 from trials.models import BrowseIndexState, FacetValue, ListingType, Phase, Status
 
 
@@ -171,5 +178,12 @@ def build_facets(filterset: TrialFilter, base) -> tuple[list[Facet], int]:
     )
     facets.append(
         Facet("has_results", LABELS["has_results"], options("has_results", HAS_RESULTS_CHOICES))
+    )
+    facets.append(
+        Facet(
+            "has_publication",
+            LABELS["has_publication"],
+            options("has_publication", HAS_PUBLICATION_CHOICES),
+        )
     )
     return facets, total

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django_countries import countries
@@ -69,12 +69,18 @@ class Vocabulary:
 
 ORIGIN_CHOICES = [(o.value, o.label) for o in Origin]
 HAS_RESULTS_CHOICES = [("yes", "Results available"), ("no", "No results yet")]
+# A results paper in a peer-reviewed journal (trials/completeness.py says which links count).
+HAS_PUBLICATION_CHOICES = [
+    ("yes", "Peer-reviewed results paper"),
+    ("no", "No peer-reviewed results paper"),
+]
 SORT_CHOICES = [
     ("relevance", "Best match"),
     ("updated", "Recently updated"),
     ("start", "Start date (newest first)"),
     ("enrollment", "Number of participants (largest first)"),
     ("phase", "Phase (latest first)"),
+    ("evidence", "Evidence (peer-reviewed results first)"),
 ]
 
 RANGES = {
@@ -97,6 +103,7 @@ LABELS = {
     "listing": "Listing type",
     "country": "Country",
     "has_results": "Results",
+    "has_publication": "Publication",
     "q": "Search",
     "sort": "Sort",
     "page_size": "Results per page",
@@ -120,6 +127,7 @@ def _choice_values(vocabulary: Vocabulary) -> dict[str, dict[str, str]]:
         "listing": dict(ListingType.choices),
         "country": dict(countries),
         "has_results": dict(HAS_RESULTS_CHOICES),
+        "has_publication": dict(HAS_PUBLICATION_CHOICES),
     }
 
 
@@ -132,7 +140,7 @@ def clean_params(params: QueryDict, vocabulary: Vocabulary) -> CleanParams:
             value = value.strip()
             if name in ("phase", "status", "country"):
                 value = value.upper()
-            elif name == "has_results":
+            elif name in ("has_results", "has_publication"):
                 value = value.lower()
             if not value:
                 continue
@@ -186,6 +194,7 @@ FACETS = [
     "listing",
     "country",
     "has_results",
+    "has_publication",
 ]
 
 
@@ -204,6 +213,7 @@ class TrialFilter(django_filters.FilterSet):
     listing = _multiple("listing")
     country = _multiple("country")
     has_results = _multiple("has_results")
+    has_publication = _multiple("has_publication")
     enrollment_min = django_filters.NumberFilter(method="filter_enrollment_min")
     enrollment_max = django_filters.NumberFilter(method="filter_enrollment_max")
     follow_up_min = django_filters.NumberFilter(field_name="follow_up_months", lookup_expr="gte")
@@ -272,6 +282,23 @@ class TrialFilter(django_filters.FilterSet):
                 output_field=IntegerField(),
             )
             return queryset.annotate(phase_rank=rank).order_by("-phase_rank", "-id")
+        if key == "evidence":
+            # Peer-reviewed results paper first, then results without one, then the rest: read
+            # from the browse index, like the filters.
+            def indexed(facet):
+                return Exists(
+                    FacetValue.objects.filter(trial_id=OuterRef("pk"), facet=facet, value="yes")
+                )
+
+            rank = Case(
+                When(indexed("has_publication"), then=Value(2)),
+                When(indexed("has_results"), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            return queryset.annotate(evidence_rank=rank).order_by(
+                "-evidence_rank", "-updated_at", "-id"
+            )
         return queryset.order_by("-updated_at", "-id")
 
     # -- the filters ----------------------------------------------------------------------
@@ -318,6 +345,9 @@ class TrialFilter(django_filters.FilterSet):
 
     def filter_has_results(self, queryset, name, value):
         return self._indexed(queryset, "has_results", value)
+
+    def filter_has_publication(self, queryset, name, value):
+        return self._indexed(queryset, "has_publication", value)
 
     # Enrollment means the actual number when known, else the target (see Trial.enrollment).
     def filter_enrollment_min(self, queryset, name, value):

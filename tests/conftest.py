@@ -91,3 +91,27 @@ def no_shouting_rule():
     services.TRIAL_RULES.append(no_shouting)
     yield no_shouting
     services.TRIAL_RULES.remove(no_shouting)
+
+
+@pytest.fixture(scope="module")
+def _whole_catalogue_module(django_db_setup, django_db_blocker):
+    """The whole demo catalogue (about 85 records, ~15 s to load), loaded once per test module
+    inside a transaction that is rolled back when the module ends. Each test still runs in its
+    own savepoint (pytest-django's `db`), so what a test writes is undone after it."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_demo", verbosity=0)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def whole_catalogue(_whole_catalogue_module, db):
+    """Use in tests that need every demo record (tests/trials/test_demo.py, test_reference.py)."""

@@ -113,6 +113,7 @@ def trial_form_data(**overrides):
         "start_date_precision": "day",
         "primary_completion_date_precision": "day",
         "completion_date_precision": "day",
+        "status_checked_precision": "day",
     }
     for prefix in INLINE_PREFIXES:
         data.update(
@@ -242,4 +243,5 @@ def restore_migration_data():
 
     if not Condition.objects.exists():
         import_module("trials.migrations.0002_vocabularies").load(apps, None)
+        import_module("trials.migrations.0011_more_vocabularies").load(apps, None)
         sync_role_groups(Group, Permission)  # flush re-creates permissions, not groups

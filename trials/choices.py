@@ -46,6 +46,17 @@ class Status(models.TextChoices):
     UNKNOWN = "UNKNOWN", "Unknown status"
 
 
+class StatusSource(models.TextChoices):
+    """What a trial's status was confirmed by. A status is only true as of a date, and how much
+    that date is worth depends on who wrote it."""
+
+    REGISTRY_VERIFIED = "registry_verified", "registry record verified"
+    REGISTRY_UPDATED = "registry_updated", "registry record last updated"
+    PAGE_DATED = "page_dated", "source page dated"
+    PAGE_READ = "page_read", "source page read"
+    PAGE_UNDATED = "page_undated", "source page (undated)"
+
+
 class Allocation(models.TextChoices):
     RANDOMIZED = "RANDOMIZED", "Randomised"
     NON_RANDOMIZED = "NON_RANDOMIZED", "Not randomised"

@@ -1,8 +1,10 @@
-"""Load the demo catalogue (trials/data/demo_trials.json) through the services.
+"""Load the demo catalogue (trials/data/demo_*.json) through the services.
 
-The records are real trials transcribed from shared/data/reference-trials.md, each citing its
-sources; facts marked UNVERIFIED there are left empty here. Loading is idempotent: a trial whose
-slug already exists is left untouched, and publications are matched by DOI, PMID or title.
+The records are real trials transcribed from the two reference files (copies with their
+provenance in trials/data/reference/), each citing its sources; facts the files leave
+unconfirmed are left empty here. Loading is idempotent: a trial whose slug already exists is left
+untouched, and publications are matched by DOI, PMID or title. docs/catalogue.md says how the
+catalogue was built and how to extend it.
 """
 
 import datetime
@@ -15,7 +17,18 @@ from django.db import transaction
 from trials import services
 from trials.models import Trial
 
-DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_trials.json"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEMO_FILE = DATA_DIR / "demo_trials.json"
+# The first 13 records (reference-trials.md), then reference-trials-more.md: the commercial
+# clinics and brokers, MS, ALS. Publication keys are shared across the files. Clinics load
+# before the trials so that the home page's "recently updated" opens on trials, not on a row
+# of clinic offerings.
+DEMO_FILES = [
+    DEMO_FILE,
+    DATA_DIR / "demo_clinics.json",
+    DATA_DIR / "demo_trials_ms.json",
+    DATA_DIR / "demo_trials_als.json",
+]
 
 TRIAL_FIELDS = {
     "acronym",
@@ -25,6 +38,8 @@ TRIAL_FIELDS = {
     "participants",
     "phase",
     "status",
+    "status_checked_precision",
+    "status_source",
     "allocation",
     "masking",
     "control",
@@ -41,8 +56,15 @@ TRIAL_FIELDS = {
     "serious_adverse_events",
     "treatment_related_saes",
     "deaths",
+    "evidence_notes",
 }
-DATE_FIELDS = {"start_date", "primary_completion_date", "completion_date", "last_verified"}
+DATE_FIELDS = {
+    "start_date",
+    "primary_completion_date",
+    "completion_date",
+    "last_verified",
+    "status_checked",
+}
 
 
 @dataclass
@@ -62,17 +84,28 @@ def _publication(record: dict):
     return services.publication_get_or_create(**data)
 
 
-DEMO_REASON = "load_demo: demo record from reference-trials.md (sources cited on the record)"
+DEMO_REASON = "load_demo: demo record from the reference files (sources cited on the record)"
+
+
+def read_demo(paths=DEMO_FILES) -> dict:
+    """The demo files as one {"publications": [...], "trials": [...]}."""
+    merged: dict[str, list] = {"publications": [], "trials": []}
+    for path in paths:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        merged["publications"] += data["publications"]
+        merged["trials"] += data["trials"]
+    return merged
 
 
 @transaction.atomic
-def load_demo(path: Path = DEMO_FILE) -> DemoReport:
-    data = json.loads(path.read_text(encoding="utf-8"))
+def load_demo(paths=DEMO_FILES) -> DemoReport:
+    data = read_demo([paths] if isinstance(paths, Path | str) else paths)
     report = DemoReport()
     publications = {record["key"]: record for record in data["publications"]}
+    existing = set(Trial.objects.values_list("slug", flat=True))
 
     for record in data["trials"]:
-        if Trial.objects.filter(slug=record["slug"]).exists():
+        if record["slug"] in existing:
             report.unchanged.append(record["slug"])
             continue
         # One history entry per demo trial, with its parts, saying where it came from.

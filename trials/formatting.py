@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from trials.choices import DatePrecision, DoseUnit
+from trials.choices import DatePrecision, DoseUnit, StatusSource
 
 
 def partial_date(value: datetime.date | None, precision: str) -> str:
@@ -43,3 +43,71 @@ def dose(dose_min: int | None, dose_max: int | None, unit: str) -> str:
     else:
         amount = f"{cell_count(dose_min)} – {cell_count(dose_max)}"
     return f"{amount} {unit_label}".strip()
+
+
+def short_date(value: datetime.date | None, precision: str) -> str:
+    """'5 Feb 2024', 'Nov 2012' or '2012': a compact partial date for badges and cards."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return str(value.year)
+    if precision == DatePrecision.MONTH:
+        return f"{value:%b} {value.year}"
+    return f"{value.day} {value:%b} {value.year}"
+
+
+# How a status check reads after the status: "Completed — registry, checked Nov 2012".
+STATUS_SOURCE_WORDS = {
+    StatusSource.REGISTRY_VERIFIED: "registry, checked",
+    StatusSource.REGISTRY_UPDATED: "registry, last updated",
+    StatusSource.PAGE_DATED: "source page dated",
+    StatusSource.PAGE_READ: "source page read",
+    StatusSource.PAGE_UNDATED: "source page, undated",
+}
+
+
+def status_check(source: str, checked: datetime.date | None, precision: str) -> str:
+    """'registry, checked Nov 2012', 'source page dated 5 Feb 2024', 'source page, undated',
+    or '' when nothing says when the status was true."""
+    if not source:
+        return ""
+    words = STATUS_SOURCE_WORDS.get(source, StatusSource(source).label)
+    when = short_date(checked, precision)
+    return f"{words} {when}".strip()
+
+
+def period_end(value: datetime.date, precision: str) -> datetime.date:
+    """The last day a partial date can mean: 'Nov 2012' may be as late as 30 November."""
+    if precision == DatePrecision.YEAR:
+        return datetime.date(value.year, 12, 31)
+    if precision == DatePrecision.MONTH:
+        next_month = (value.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return next_month - datetime.timedelta(days=1)
+    return value
+
+
+def status_possibly_out_of_date(
+    status: str, checked: datetime.date | None, precision: str, *, today: datetime.date
+) -> bool:
+    """True when a status was last confirmed more than 12 months before `today`, or when no
+    date says when it was true. Statuses change; an old one may no longer hold."""
+    if not status:
+        return False
+    if checked is None:
+        return True
+    try:
+        a_year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        a_year_ago = today.replace(year=today.year - 1, day=28)
+    return period_end(checked, precision) < a_year_ago
+
+
+def iso_partial(value: datetime.date | None, precision: str) -> str | None:
+    """'2012', '2012-11' or '2012-11-05': ISO 8601 as precise as the date is."""
+    if value is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return f"{value.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()

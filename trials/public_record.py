@@ -29,6 +29,8 @@ CSV_COLUMNS = [
     "has_results",
     "publication_dois",
     "updated_at",
+    # Added after the first release: new columns go at the end, so existing readers keep working.
+    "status_checked",
 ]
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -60,6 +62,10 @@ def trial_record(trial: Trial, base_url: str) -> dict:
         "origins": _unique(arm.origin for arm in arms),
         "phase": trial.phase or None,
         "status": trial.status or None,
+        # When and by what the status was confirmed: "2012-11" (a registry's verified month)
+        # or "2024-02-05"; null when no source dates it.
+        "status_checked": trial.status_checked_iso,
+        "status_source": trial.status_source or None,
         "target_enrollment": trial.target_enrollment,
         "actual_enrollment": trial.actual_enrollment,
         "follow_up_months": trial.follow_up_months,

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
+from browse.chart_data import continuous_years, start_year_family_chart
 from browse.charts import bar_chart, short_label
 from browse.facets import build_facets
 from browse.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
@@ -267,14 +268,14 @@ class HomeView(TemplateView):
                     "start-year",
                     "Trials by start year",
                     [
-                        (
-                            str(row["year"]),
-                            row["n"],
-                            f"{list_url}?start_year_min={row['year']}&start_year_max={row['year']}",
-                        )
-                        for row in years
+                        # Every year from the first to the last, zeros included (issue 9).
+                        (str(year), n, f"{list_url}?start_year_min={year}&start_year_max={year}")
+                        for year, n in continuous_years({r["year"]: r["n"] for r in years})
                     ],
                 ),
+            ],
+            stacked_charts=[
+                start_year_family_chart(published, vocabulary.terms["cell_type"], list_url)
             ],
         )
         return context

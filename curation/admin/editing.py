@@ -51,6 +51,7 @@ class EditingMixin:
             {
                 "fields": [
                     ("phase", "status"),
+                    ("status_checked", "status_checked_precision", "status_source"),
                     ("allocation", "masking", "control"),
                     "design_notes",
                     ("target_enrollment", "actual_enrollment"),
@@ -76,6 +77,7 @@ class EditingMixin:
                     "has_results",
                     "results_summary",
                     ("serious_adverse_events", "treatment_related_saes", "deaths"),
+                    "evidence_notes",
                 ]
             },
         ),

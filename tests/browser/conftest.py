@@ -38,5 +38,5 @@ def browser_type_launch_args(browser_type_launch_args):
 def demo_site(live_server, transactional_db):
     """The live server with the real demo catalogue."""
     restore_migration_data()
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0)  # the whole catalogue: what a visitor sees
     return live_server

@@ -15,6 +15,7 @@ from django.db.models import F
 
 from tests.helpers import add_arm, full_trial
 from trials import services
+from trials.demo import DEMO_FILE
 from trials.models import (
     CellType,
     Condition,
@@ -46,6 +47,9 @@ def every_field(n: int, **fields) -> dict:
         "participants": "Synthetic participants, 18–65 years.",
         "phase": "PHASE1_PHASE2",
         "status": "TERMINATED",
+        "status_checked": datetime.date(2024, 10, 1),
+        "status_checked_precision": "month",
+        "status_source": "registry_verified",
         "allocation": "RANDOMIZED",
         "masking": "DOUBLE",
         "control": "placebo",
@@ -64,6 +68,7 @@ def every_field(n: int, **fields) -> dict:
         "serious_adverse_events": 3,
         "treatment_related_saes": 1,
         "deaths": 0,
+        "evidence_notes": "Synthetic: the registry lists 40, the paper 38.",
         "last_verified": datetime.date(2024, 5, 2),
         "curator_notes": f"PRIVATE-CURATOR-NOTE-{n}: ask the sponsor about cohort B.",
         "conditions": ("spms", "als"),
@@ -144,7 +149,7 @@ def fill_parts(trial: Trial, n: int, shared: Publication) -> Trial:
 def catalogue(curator, reviewer):
     """The demo (13 published trials) plus a draft, one in review and one withdrawn trial with
     every field and every part filled, moved through the workflow by the services."""
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", str(DEMO_FILE), verbosity=0)  # the first 13 records
     shared = services.publication_get_or_create(
         title="Synthetic review shared by two trials", journal="Synthetic Reviews", year=2020
     )
@@ -515,4 +520,26 @@ def test_the_same_file_imports_once_fixed(small_backup):
     path.write_text("\n".join(lines) + "\n")
     assert "Imported 3 trial(s) (0 draft, 0 in review, 3 published, 0 withdrawn)" in import_file(
         path
+    )
+
+
+def test_a_backup_written_before_status_checks_existed_still_restores(catalogue, tmp_path):
+    # Issue 9 added status_checked / status_source (public) and status_check / evidence_notes
+    # (backup only). A format-1 file from before has none of them.
+    path = tmp_path / "old.jsonl"
+    records = [json.loads(line) for line in export(path)]
+    added = ("status_checked", "status_source", "status_check", "evidence_notes")
+    for record in records:
+        for key in added:
+            record.pop(key, None)
+    path.write_text("\n".join(json.dumps(record) for record in records) + "\n")
+    wipe()
+
+    assert "Imported 16 trial(s)" in import_file(path)
+    restored = Trial.objects.get(slug=catalogue["draft"].slug)
+    assert restored.status == "TERMINATED"  # the status itself was always in the backup
+    assert (restored.status_checked, restored.status_source, restored.evidence_notes) == (
+        None,
+        "",
+        "",
     )

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from tests.helpers import TrialFactory, add_arm, parts_of, revisions
 from trials import history, services
+from trials.demo import DEMO_FILE
 from trials.models import Trial, Workflow
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_services_record_who_and_why_with_the_parts(curator):
 
 
 def test_management_commands_record_their_name_as_the_reason():
-    call_command("load_demo", stdout=mock.MagicMock())
+    call_command("load_demo", str(DEMO_FILE), stdout=mock.MagicMock())
     trial = Trial.objects.get(slug="nurown-phase-3-als")
     [(user, reason)] = revisions(trial)
     assert user is None
@@ -45,7 +46,7 @@ def test_management_commands_record_their_name_as_the_reason():
 def test_a_restore_from_backup_records_each_trial_in_the_history(tmp_path):
     from trials.backup.restore import RESTORE_REASON
 
-    call_command("load_demo", stdout=mock.MagicMock())
+    call_command("load_demo", str(DEMO_FILE), stdout=mock.MagicMock())  # the first 13 records
     backup = tmp_path / "backup.jsonl"
     call_command("export_trials", "--output", str(backup), stdout=mock.MagicMock())
     services.trials_delete(queryset=Trial.objects.all())

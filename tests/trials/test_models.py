@@ -208,7 +208,20 @@ def test_vocabularies_ship_with_the_exact_slugs():
     }
     assert Condition.objects.get(slug="spms").parent.slug == "progressive-ms"
     assert CellType.objects.get(slug="msc-ntf").parent.slug == "bm-msc"
-    assert CellType.objects.count() == 14
+    assert CellType.objects.count() == 19  # 14 of migration 0002, 5 of 0011
     from trials.models import Route
 
-    assert Route.objects.count() == 9
+    assert Route.objects.count() == 10  # intranodal added by 0011
+    # Migration 0011 (issue 9): the slugs and parents of VOCABULARY.md, with descriptions.
+    parents = {
+        "bm-mnc": None,
+        "placental-msc": "msc",
+        "glial-progenitors": "nsc",
+        "tol-dc": "immune-cells",
+        "virus-specific-t": "immune-cells",
+    }
+    for slug, parent in parents.items():
+        term = CellType.objects.get(slug=slug)
+        assert (term.parent.slug if term.parent else None) == parent, slug
+        assert term.description, slug
+    assert Route.objects.get(slug="intranodal").description == "Injected into a lymph node."

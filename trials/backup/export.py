@@ -102,6 +102,13 @@ def trial_backup_record(trial: Trial, base_url: str = "") -> dict:
             "completion_date": _iso(trial.completion_date),
             # Stored precisions, kept even without a date (the public record says null then).
             "date_precisions": {name: getattr(trial, f"{name}_precision") for name in DATES},
+            # The public `status_checked` is a partial ISO date; a restore needs the stored day
+            # and precision.
+            "status_check": {
+                "date": _iso(trial.status_checked),
+                "precision": trial.status_checked_precision,
+            },
+            "evidence_notes": trial.evidence_notes,
             "sponsor": organisation_fields(trial.sponsor) if trial.sponsor else None,
             "collaborators": [organisation_fields(o) for o in trial.collaborators.all()],
             "results_summary": trial.results_summary,

@@ -79,7 +79,7 @@ class TrialQuerySet(models.QuerySet):
         rebuilds them."""
         return self.for_detail().select_related("created_by", "reviewed_by")
 
-    # Public filtering goes through the browse index (trials.filters); this lookup serves the
+    # Public filtering goes through the browse index (browse.filters); this lookup serves the
     # registry-id redirects.
     def with_registry_id(self, identifier: str):
         return self.filter(

@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from trials import formatting
@@ -17,6 +18,7 @@ from trials.choices import (
     Origin,
     Phase,
     Status,
+    StatusSource,
     Workflow,
     in_choices,
 )
@@ -68,6 +70,27 @@ class Trial(models.Model):
     phase = models.CharField(max_length=15, choices=Phase, blank=True)
     status = models.CharField(
         max_length=25, choices=Status, blank=True, help_text="ClinicalTrials.gov overall status."
+    )
+    # When the status was confirmed and by what (issue 9): a registry's "record verified" month,
+    # or the date a page showed it. Shown wherever the status is, so nobody mistakes a status
+    # read years ago for today's.
+    status_checked = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the status was confirmed. For a month (registry 'record verified' "
+        "dates are months), give the 1st and choose month precision.",
+    )
+    status_checked_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    status_source = models.CharField(
+        "status confirmed by",
+        max_length=20,
+        choices=StatusSource,
+        blank=True,
+        help_text="Registry 'record verified' (ClinicalTrials.gov statusVerifiedDate), the "
+        "registry's last update, the date printed on a mirror or news page, the day a curator "
+        "read the page, or a page that gives no date.",
     )
     allocation = models.CharField(max_length=15, choices=Allocation, blank=True)
     masking = models.CharField(max_length=10, choices=Masking, blank=True)
@@ -122,6 +145,11 @@ class Trial(models.Model):
         "treatment-related serious adverse events", null=True, blank=True
     )
     deaths = models.PositiveIntegerField(null=True, blank=True)
+    evidence_notes = models.TextField(
+        blank=True,
+        help_text="Public. Where sources disagree, say so here rather than pick one silently, "
+        "e.g. 'The registry lists 20 participants, the sponsor 23.'",
+    )
 
     # Curation
     workflow = models.CharField(
@@ -212,6 +240,35 @@ class Trial(models.Model):
                 )
                 for field in ("start_date", "primary_completion_date", "completion_date")
             ),
+            models.CheckConstraint(
+                condition=in_choices("status_checked_precision", DatePrecision),
+                name="%(app_label)s_%(class)s_status_checked_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=in_choices("status_source", StatusSource, blank=True),
+                name="%(app_label)s_%(class)s_status_source_valid",
+            ),
+            # A date of check says what checked it, and a check is of a status.
+            FieldCheckConstraint(
+                condition=Q(status_checked__isnull=True) | ~Q(status_source=""),
+                name="%(app_label)s_%(class)s_status_checked_has_source",
+                error_field="status_source",
+                violation_error_message="Say what confirmed the status on that date.",
+            ),
+            FieldCheckConstraint(
+                condition=Q(status_source="") | ~Q(status=""),
+                name="%(app_label)s_%(class)s_status_source_needs_status",
+                error_field="status",
+                violation_error_message="A status check needs a status.",
+            ),
+            # Only an undated page has no date; every other kind of check has one.
+            FieldCheckConstraint(
+                condition=Q(status_source__in=["", StatusSource.PAGE_UNDATED])
+                | Q(status_checked__isnull=False),
+                name="%(app_label)s_%(class)s_status_source_dated",
+                error_field="status_checked",
+                violation_error_message="Give the date the status was confirmed.",
+            ),
             _date_rule("completion_date"),
             _date_rule("primary_completion_date"),
             _date_rule("completion_date", "primary_completion_date"),
@@ -255,6 +312,35 @@ class Trial(models.Model):
     @property
     def start_display(self) -> str:
         return formatting.partial_date(self.start_date, self.start_date_precision)
+
+    @property
+    def status_check_display(self) -> str:
+        """'registry, checked Nov 2012': when and by what the status was confirmed."""
+        return formatting.status_check(
+            self.status_source, self.status_checked, self.status_checked_precision
+        )
+
+    @property
+    def status_possibly_out_of_date(self) -> bool:
+        return formatting.status_possibly_out_of_date(
+            self.status,
+            self.status_checked,
+            self.status_checked_precision,
+            today=timezone.localdate(),
+        )
+
+    @property
+    def status_checked_iso(self) -> str | None:
+        """'2012-11' or '2024-02-05', as precise as the check: the export's status_checked."""
+        return formatting.iso_partial(self.status_checked, self.status_checked_precision)
+
+    @property
+    def completeness(self):
+        """The 'What we know and what is missing' box (trials/completeness.py). Reads the
+        prefetched parts of TrialQuerySet.for_detail."""
+        from trials.completeness import key_facts
+
+        return key_facts(self)
 
     @property
     def primary_completion_display(self) -> str:

@@ -9,7 +9,16 @@ from django.db import connection, transaction
 from django.db.models import Prefetch
 
 from trials.choices import Phase, Workflow
-from trials.models import BrowseIndexState, CellType, Condition, FacetValue, Intervention, Trial
+from trials.completeness import has_peer_reviewed_publication
+from trials.models import (
+    BrowseIndexState,
+    CellType,
+    Condition,
+    FacetValue,
+    Intervention,
+    Trial,
+    TrialPublication,
+)
 
 
 # The browse index (search document + facet rows). Every service that changes a trial or its
@@ -44,6 +53,10 @@ def _facet_rows(trial: Trial, conditions: dict, cell_types: dict) -> set[tuple[s
     rows: set[tuple[str, str]] = {
         ("listing", trial.listing_type),
         ("has_results", "yes" if trial.has_results else "no"),
+        (
+            "has_publication",
+            "yes" if has_peer_reviewed_publication(trial.trialpublication_set.all()) else "no",
+        ),
     }
     if trial.phase:
         # A phase 1/2 trial is found by phase 1 and by phase 2 (VOCABULARY.md).
@@ -86,6 +99,10 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
                 "collaborators",
                 "sites",
                 Prefetch("interventions", queryset=Intervention.objects.prefetch_related("routes")),
+                Prefetch(
+                    "trialpublication_set",
+                    queryset=TrialPublication.objects.select_related("publication"),
+                ),
             )
         )
         facet_rows = []

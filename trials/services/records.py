@@ -248,6 +248,7 @@ def publication_link(
         trial=trial, publication=publication, defaults={"role": role}
     )
     if created:
+        _reindex(trial)  # the has_publication facet (trials/completeness.py) may change
         _record(trial, user=user, reason=reason or "Publication linked")
     return link
 

@@ -591,12 +591,12 @@ def test_a_cell_arm_whose_cell_type_is_not_ours_is_listed():
     study = one_study(
         minimal(
             armsInterventionsModule={
-                "armGroups": [{"label": "BM-MNC", "type": "EXPERIMENTAL"}],
+                "armGroups": [{"label": "Muse", "type": "EXPERIMENTAL"}],
                 "interventions": [
                     {
                         "type": "BIOLOGICAL",
-                        "name": "Bone marrow mononuclear cells",
-                        "armGroupLabels": ["BM-MNC"],
+                        "name": "Bone marrow-derived Muse cells",
+                        "armGroupLabels": ["Muse"],
                     }
                 ],
             }
@@ -606,9 +606,35 @@ def test_a_cell_arm_whose_cell_type_is_not_ours_is_listed():
     assert study.arms[0].cell_type is None
     assert study.arms[0].tissue_source == "bone_marrow"
     assert (
-        'armsInterventionsModule.armGroups[0] "BM-MNC": "Biological: Bone marrow mononuclear '
+        'armsInterventionsModule.armGroups[0] "Muse": "Biological: Bone marrow-derived Muse '
         'cells" — a cell product, but no cell type of our vocabulary is named'
     ) in study.unmapped
+
+
+def test_a_bone_marrow_mononuclear_cell_arm_maps_to_its_own_term():
+    # Migration 0011: unselected marrow cells are neither MSC nor HSC (the Murcia ALS trials).
+    study = one_study(
+        minimal(
+            armsInterventionsModule={
+                "armGroups": [{"label": "BM-MNC", "type": "EXPERIMENTAL"}],
+                "interventions": [
+                    {
+                        "type": "BIOLOGICAL",
+                        "name": "Autologous bone marrow mononuclear cells",
+                        "description": "Injected into the tibialis anterior muscle.",
+                        "armGroupLabels": ["BM-MNC"],
+                    }
+                ],
+            }
+        )
+    )
+    (arm,) = study.arms
+    assert (arm.cell_type, arm.origin, arm.tissue_source) == (
+        "bm-mnc",
+        "autologous",
+        "bone_marrow",
+    )
+    assert not any("BM-MNC" in line for line in study.unmapped)
 
 
 def test_a_cell_free_product_is_not_a_cell_therapy():
@@ -784,3 +810,38 @@ def test_any_value_in_a_study_gives_a_study_or_the_one_error(path, value):
     document["protocolSection"].setdefault(module, {})[key] = value
     with contextlib.suppress(ImportFileError):
         ctgov.parse_file(json.dumps(document))
+
+
+# --- Status verified date (issue 9) ---------------------------------------------------------
+
+
+def test_the_registry_verified_month_dates_the_status():
+    study = one_study(
+        minimal(statusModule={"overallStatus": "RECRUITING", "statusVerifiedDate": "2024-10"})
+    )
+    assert study.fields["status"] == "RECRUITING"
+    assert (
+        study.fields["status_checked"],
+        study.fields["status_checked_precision"],
+        study.fields["status_source"],
+    ) == (datetime.date(2024, 10, 1), "month", "registry_verified")
+
+
+def test_a_sample_record_carries_its_status_verified_month():
+    # NCT00763412.json says "statusVerifiedDate": "2017-05" beside "COMPLETED".
+    (study,) = parse(shared_file("data", "ctgov", "NCT00763412.json")).studies
+    assert study.fields["status_checked"] == datetime.date(2017, 5, 1)
+    assert study.fields["status_checked_precision"] == "month"
+
+
+def test_a_verified_date_without_a_status_dates_nothing():
+    study = one_study(minimal(statusModule={"statusVerifiedDate": "2024-10"}))
+    assert "status_checked" not in study.fields and "status_source" not in study.fields
+
+
+def test_a_malformed_verified_date_is_listed_not_guessed():
+    study = one_study(
+        minimal(statusModule={"overallStatus": "COMPLETED", "statusVerifiedDate": "Oct 2024"})
+    )
+    assert "status_checked" not in study.fields
+    assert any("statusVerifiedDate" in line for line in study.unmapped)

@@ -361,3 +361,22 @@ def test_the_summary_says_what_an_update_changed(curator):
     services.trial_update(trial=trial, status="TERMINATED", user=curator, reason="Per sponsor")
     [result] = import_ctgov_file(later, name="later.json").records
     assert result.outcome == "updated" and result.detail == "the registry record only"
+
+
+def test_a_reimport_moves_the_registry_status_check_along(curator):
+    # Issue 9: the status is dated by the registry's statusVerifiedDate, and a later download
+    # with a newer verified month updates the date (nobody edited it by hand).
+    first = nurown(
+        **{"statusModule": {"overallStatus": "COMPLETED", "statusVerifiedDate": "2024-02"}}
+    )
+    [created] = import_ctgov_file(first, name="first.json", user=curator).records
+    trial = created.trial
+    trial.refresh_from_db()
+    assert trial.status_check_display == "registry, checked Feb 2024"
+    later = nurown(
+        **{"statusModule": {"overallStatus": "COMPLETED", "statusVerifiedDate": "2025-06"}}
+    )
+    [updated] = import_ctgov_file(later, name="later.json", user=curator).records
+    assert updated.outcome == "updated" and "status_checked" in updated.changed
+    trial.refresh_from_db()
+    assert trial.status_check_display == "registry, checked Jun 2025"

@@ -5,7 +5,7 @@ import json
 import re
 from typing import Any
 
-from trials.choices import OutcomeKind, Registry
+from trials.choices import OutcomeKind, Registry, StatusSource
 from trials.ingest.parsers import doses, mapping, rules
 from trials.ingest.parsers.errors import ImportFileError
 from trials.ingest.parsers.study import (
@@ -165,6 +165,7 @@ class _StudyMapper:
                 self.note(path, value, f"no matching {name}")
             else:
                 self.fields[name] = code
+        self.status_verified()
         arm_types = [
             str(arm.get("type"))
             for arm in self.get("armsInterventionsModule.armGroups", list) or []
@@ -187,6 +188,19 @@ class _StudyMapper:
                 )
             else:
                 self.fields[target] = count
+
+    def status_verified(self) -> None:
+        """The month the registry last verified the status ("2024-10"): a status is only true
+        as of a date, and this is the registry's own (issue 9)."""
+        value = self.get("statusModule.statusVerifiedDate")
+        if value is None or "status" not in self.fields:
+            return
+        parsed = rules.parse_date(value)
+        if parsed is None:
+            self.note("statusModule.statusVerifiedDate", value, "not a date (YYYY-MM)")
+            return
+        self.fields["status_checked"], self.fields["status_checked_precision"] = parsed
+        self.fields["status_source"] = str(StatusSource.REGISTRY_VERIFIED)
 
     def dates(self) -> None:
         order = [

@@ -7,8 +7,8 @@ broadest; a match claims its stretch of text, so a broader pattern cannot match 
 ancestor of another is dropped (msc-ntf wins over bm-msc). When two unrelated terms remain, a
 function that returns one term returns their closest common ancestor, or nothing: never a guess.
 
-The slugs are those of trials/migrations/0002_vocabularies.py; a database test checks that every
-slug and parent here exists in the migrated vocabulary tables.
+The slugs are those of trials/migrations/0002_vocabularies.py and 0011_more_vocabularies.py; a
+database test checks that every slug and parent here exists in the migrated vocabulary tables.
 """
 
 import re
@@ -157,6 +157,12 @@ CELL_TYPE_PARENTS: dict[str, str | None] = {
     "immune-cells": None,
     "treg": "immune-cells",
     "car-t": "immune-cells",
+    # Migration 0011 (issue 9)
+    "bm-mnc": None,
+    "placental-msc": "msc",
+    "glial-progenitors": "nsc",
+    "tol-dc": "immune-cells",
+    "virus-specific-t": "immune-cells",
 }
 _MSC = r"mesenchymal|\bh?MSCs?\b|stromal\s+(?:stem\s+)?cells?"
 _NSC = (
@@ -169,6 +175,13 @@ CELL_TYPE_PATTERNS = _table(
     [
         ("msc-ntf", I, [r"\bMSC[-\s]?NTF\b", r"\bNurOwn\b", near(_MSC, r"neurotrophic", 10)]),
         ("msc-np", I, [r"\bMSC[-\s]?NPs?\b", near(_MSC, r"neural\s+progenitors?", 6)]),
+        # Unselected marrow cells, not grown in culture: before bm-msc and hsc, which would
+        # otherwise claim "bone marrow … cells" or "stem cells" in the same phrase.
+        (
+            "bm-mnc",
+            I,
+            [r"\bBM[-\s]?MNCs?\b", near(r"bone[-\s]marrow", r"mono[-\s]?nuclear", 4)],
+        ),
         ("bm-msc", I, [r"\bBM[-\s]?MSCs?\b", near(r"bone[-\s]marrow", _MSC, 4)]),
         (
             "uc-msc",
@@ -176,6 +189,15 @@ CELL_TYPE_PATTERNS = _table(
             [
                 r"\b(?:h?UC|WJ)[-\s]?MSCs?\b",
                 near(r"umbilical\s+cord(?!\s+blood)|wharton'?s?(?:\s+jelly)?", _MSC, 4),
+            ],
+        ),
+        (
+            "placental-msc",
+            I,
+            [
+                r"\bPDA[-\s]?001\b",
+                near(r"placenta(?:l)?", _MSC, 4),
+                r"placenta(?:l)?[-\s]+derived\s+(?:[\w-]+\s+){0,2}?cells?",
             ],
         ),
         (
@@ -188,8 +210,32 @@ CELL_TYPE_PATTERNS = _table(
             ],
         ),
         ("psc-derived", I, [rf"(?:{_PSC})[-\s]+derived(?:\s+[\w/-]+){{0,4}}?\s+cells?"]),
+        (
+            "glial-progenitors",
+            I,
+            [
+                r"glial[-\s]restricted\s+(?:progenitors?|precursors?)(?:\s+cells?)?",
+                r"glial\s+progenitor\s+cells?",
+                r"\bh?GRPs?\b",
+                r"\bQ[-\s]Cells\b",
+            ],
+        ),
         ("spinal-nsc", I, [r"\bNSI[-\s]?566", near(r"spinal[-\s]cord", _NSC, 4)]),
         ("fetal-nsc", I, [r"\bhf(?:NPC|NSC)s?\b", near(_FETAL, _NSC, 4)]),
+        (
+            "tol-dc",
+            I,
+            [r"tolerogenic\s+dendritic\s+cells?", r"\btol[-\s]?DCs?\b", r"\bDC[-\s]?VitD3\b"],
+        ),
+        (
+            "virus-specific-t",
+            I,
+            [
+                r"(?:EBV|Epstein[-\s]Barr(?:\s+virus)?|virus|viral)[-\s]+(?:specific|targeted|"
+                r"reactive)\s+(?:cytotoxic\s+)?T[-\s]?(?:cells?|lymphocytes?)",
+                r"\bATA[-\s]?188\b",
+            ],
+        ),
         ("car-t", 0, [r"\bCAR[-\s]?T\b"]),
         ("car-t", I, [r"chimeric\s+antigen\s+receptor"]),
         ("treg", I, [r"\bT[-\s]?regs?\b", r"regulatory\s+T[-\s]?(?:cells?|lymphocytes?)"]),
@@ -249,6 +295,8 @@ TISSUE_OF_CELL_TYPE = {
     "msc-np": TissueSource.BONE_MARROW,
     "uc-msc": TissueSource.UMBILICAL_CORD,
     "ad-msc": TissueSource.ADIPOSE,
+    "placental-msc": TissueSource.PLACENTA,
+    "bm-mnc": TissueSource.BONE_MARROW,
 }
 
 
@@ -291,6 +339,11 @@ ROUTE_PATTERNS = _table(
         ("intra-arterial", I, [r"intra[-\s]?arterial(?:ly)?", r"intra[-\s]?carotid"]),
         ("subcutaneous", I, [r"sub[-\s]?cutaneous(?:ly)?"]),
         ("intranasal", I, [r"intra[-\s]?nasal(?:ly)?", r"nasal\s+(?:spray|instillation)"]),
+        (
+            "intranodal",
+            I,
+            [r"intra[-\s]?nodal(?:ly)?", r"into\s+(?:an?\s+|the\s+)?(?:\w+\s+)?lymph\s+nodes?"],
+        ),
     ]
 )
 ROUTE_SLUGS = list(dict.fromkeys(slug for slug, _p in ROUTE_PATTERNS))

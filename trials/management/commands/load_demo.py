@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from trials.demo import DEMO_FILE, load_demo
+from trials.demo import DEMO_FILES, load_demo
 
 
 class Command(BaseCommand):
@@ -9,8 +9,14 @@ class Command(BaseCommand):
         "Idempotent: trials already present are left as they are."
     )
 
+    def add_arguments(self, parser):
+        # Tests that need a small real catalogue load the first file only (13 records).
+        parser.add_argument(
+            "files", nargs="*", help="Demo JSON files to load (default: all of trials/data/demo_*)"
+        )
+
     def handle(self, *args, **options):
-        report = load_demo(DEMO_FILE)
+        report = load_demo(options["files"] or DEMO_FILES)
         self.stdout.write(
             f"Demo catalogue: {len(report.created)} trial(s) created, "
             f"{len(report.unchanged)} already present and left unchanged."
