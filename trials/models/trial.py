@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from trials import formatting
+from trials import completeness, formatting
 from trials.choices import (
     Allocation,
     Control,
@@ -338,9 +338,7 @@ class Trial(models.Model):
     def completeness(self):
         """The 'What we know and what is missing' box (trials/completeness.py). Reads the
         prefetched parts of TrialQuerySet.for_detail."""
-        from trials.completeness import key_facts
-
-        return key_facts(self)
+        return completeness.key_facts(self)
 
     @property
     def primary_completion_display(self) -> str:
