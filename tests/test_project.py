@@ -46,6 +46,55 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
+def test_production_refuses_the_placeholder_secret_key_of_example_env():
+    placeholder = re.search(
+        r"^DJANGO_SECRET_KEY=(.*)$", (ROOT / "example.env").read_text(), re.M
+    ).group(1)
+    result = run_settings({"DJANGO_SECRET_KEY": placeholder, "DATABASE_URL": "sqlite:///:memory:"})
+    assert result.returncode != 0
+    assert "placeholder from example.env" in result.stderr
+
+
+def run_deploy_check(env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**clean, "DATABASE_URL": "sqlite:///:memory:", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_containers_deploy_check_passes_with_production_settings():
+    env = {"DJANGO_SECRET_KEY": "k" + "Zx9_" * 20, "DJANGO_ALLOWED_HOSTS": "tracker.example"}
+    result = run_deploy_check(env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_containers_deploy_check_fails_on_a_weak_key():
+    env = {"DJANGO_SECRET_KEY": "short", "DJANGO_ALLOWED_HOSTS": "tracker.example"}
+    result = run_deploy_check(env)
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr
+
+
+def test_plain_http_on_your_own_machine_passes_once_chosen_explicitly():
+    """example.env's local trial: redirect and secure cookies turned off on purpose."""
+    env = {"DJANGO_SECRET_KEY": "k" + "Zx9_" * 20, "DJANGO_ALLOWED_HOSTS": "localhost"}
+    plain = {"DJANGO_SECURE_SSL_REDIRECT": "0", "DJANGO_SECURE_COOKIES": "0"}
+    result = run_deploy_check(env | plain)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_containers_deploy_check_fails_with_debug_on():
+    env = {"DJANGO_SECRET_KEY": "k" + "Zx9_" * 20, "DJANGO_DEBUG": "1"}
+    result = run_deploy_check(env)
+    assert result.returncode != 0
+    assert "security.W018" in result.stdout + result.stderr
+
+
 def test_debug_has_a_development_key_and_sqlite_by_default():
     env = {"DJANGO_DEBUG": "1"}
     clean = run_settings(env | {"DATABASE_URL": ""})
@@ -88,7 +137,11 @@ def test_docker_compose_matches_the_settings():
     command = web["command"]
     assert "manage.py migrate" in command
     assert "gunicorn config.wsgi:application" in command
-    assert "0.0.0.0:8000" in command and web["ports"] == ["8000:8000"]
+    # gunicorn listens on every interface inside the container, but the host publishes it on
+    # loopback only: the app trusts X-Forwarded-Proto, so only the local proxy may reach it.
+    assert "0.0.0.0:8000" in command and web["ports"] == ["127.0.0.1:8000:8000"]
+    # Deployment checks run, and fail the start, before anything is served.
+    assert command.index("check --deploy --fail-level WARNING") < command.index("gunicorn")
     assert web["depends_on"]["db"]["condition"] == "service_healthy"
     assert (ROOT / "config" / "wsgi.py").exists()
 
