@@ -10,7 +10,11 @@ callers write `services.trial_create(...)` and need not know where a function li
 - reports: problem reports from the public.
 """
 
-from trials.services.index import browse_index_changed, trials_reindex
+from trials.services.index import (
+    browse_index_changed,
+    refresh_planner_statistics,
+    trials_reindex,
+)
 from trials.services.recording import (
     CURATION_FIELDS,
     StaleEditError,
@@ -102,6 +106,7 @@ __all__ = [
     "problem_report_mark_fixed",
     "publication_get_or_create",
     "publication_link",
+    "refresh_planner_statistics",
     "registry_id_add",
     "site_add",
     "source_add",

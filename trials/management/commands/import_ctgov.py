@@ -3,6 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from trials import services
 from trials.ingest.parsers.errors import MAX_BYTES
 from trials.ingest.registry import import_ctgov_file, summary_lines
 
@@ -52,5 +53,7 @@ class Command(BaseCommand):
             for line in summary_lines(result):
                 (self.stderr if line.startswith("ERROR") else self.stdout).write(line)
             failed += not result.ok
+        if len(files) > 1:
+            services.refresh_planner_statistics()  # many files are a bulk write
         if failed:
             raise CommandError(f"{failed} of {len(files)} file(s) could not be imported.")

@@ -2,6 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from trials import services
 from trials.backup import BackupError, import_records, parse_lines
 from trials.models import Workflow
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         except BackupError as error:
             message = str(error).rstrip(".")
             raise CommandError(f"{file}: {message}. Nothing was imported.") from error
+        services.refresh_planner_statistics()
         states = ", ".join(
             f"{report.trials[state]} {label.lower()}" for state, label in Workflow.choices
         )

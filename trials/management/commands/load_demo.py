@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from trials import services
 from trials.demo import DEMO_FILES, load_demo
 
 
@@ -17,6 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         report = load_demo(options["files"] or DEMO_FILES)
+        if report.created:
+            services.refresh_planner_statistics()
         self.stdout.write(
             f"Demo catalogue: {len(report.created)} trial(s) created, "
             f"{len(report.unchanged)} already present and left unchanged."

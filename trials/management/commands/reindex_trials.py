@@ -10,4 +10,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         ids = list(Trial.objects.values_list("pk", flat=True))
         services.trials_reindex(trial_ids=ids)
+        services.refresh_planner_statistics()
         self.stdout.write(f"Reindexed {len(ids)} trial(s).")

@@ -69,6 +69,7 @@ class Command(BaseCommand):
         if Trial.objects.filter(slug__startswith=SLUG_PREFIX).exists() and not clear:
             raise CommandError("Synthetic trials already exist; use --clear to replace them.")
         created = self.seed(trials, random.Random(seed))
+        services.refresh_planner_statistics()
         self.stdout.write(f"Created {created} SYNTHETIC trial(s) (slugs {SLUG_PREFIX}1…).")
 
     @transaction.atomic
