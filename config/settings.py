@@ -187,14 +187,6 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # subrequests or posts.
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("DJANGO_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-# The container refuses to serve while `check --deploy` warns (docker-compose.yml). Trying the
-# stack over plain http on your own machine means turning off the redirect and secure cookies
-# on purpose (DJANGO_SECURE_SSL_REDIRECT=0, DJANGO_SECURE_COOKIES=0); only then are the checks
-# that exist to catch exactly those settings quietened. Production leaves both on.
-if not DEBUG and not SECURE_SSL_REDIRECT:
-    SILENCED_SYSTEM_CHECKS.append("security.W008")
-if not DEBUG and not SESSION_COOKIE_SECURE:
-    SILENCED_SYSTEM_CHECKS += ["security.W012", "security.W016"]
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
