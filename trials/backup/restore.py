@@ -332,7 +332,6 @@ class _Importer:
             **{name: f.date(name) for name in DATES},
             **{f"{name}_precision": precisions.text(name) for name in DATES},
             **self._status_check(f),
-            **self._status_check(f),
             "has_results": f.boolean("has_results"),
             "results_summary": f.text("results_summary"),
             "serious_adverse_events": f.integer("serious_adverse_events"),
@@ -343,19 +342,6 @@ class _Importer:
             "last_verified": f.date("last_verified"),
             "curator_notes": f.text("curator_notes"),
             "conditions": self._slugs(f, "conditions", Condition, f.strings("conditions")),
-        }
-
-    def _status_check(self, f: _Fields) -> dict:
-        # Added after format version 1 shipped: a backup written before has none of these keys,
-        # and restores with the status unchecked and no evidence notes.
-        if "status_check" not in f.data:
-            return {}
-        check = f.object("status_check")
-        return {
-            "status_checked": check.date("date"),
-            "status_checked_precision": check.text("precision"),
-            "status_source": f.text("status_source"),
-            "evidence_notes": f.text("evidence_notes"),
         }
 
     def _status_check(self, f: _Fields) -> dict:
