@@ -6,8 +6,6 @@ import re
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count
-from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -16,7 +14,8 @@ from django.views.generic import ListView, TemplateView
 from browse.charts import bar_chart, short_label
 from browse.facets import build_facets
 from browse.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
-from trials.models import CellType, Condition, Phase, Route, Trial
+from browse.stats import catalogue_numbers
+from trials.models import CellType, Condition, Route, Trial
 
 REGISTRY_ID = re.compile(
     r"^(NCT\d{8}|\d{4}-\d{6}-\d{2}|\d{4}-5\d{5}-\d{2}-\d{2}|ISRCTN\d{8})$", re.IGNORECASE
@@ -206,11 +205,8 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        vocabulary = Vocabulary()
-        published = Trial.objects.published()
-        filterset = TrialFilter(QueryDict(), queryset=published, vocabulary=vocabulary)
-        facet_list, total = build_facets(filterset, published)
-        facets = {facet.name: facet for facet in facet_list}
+        numbers = catalogue_numbers()
+        facets = numbers.facets
         list_url = reverse("trials:trial-list")
 
         def entry_points(name):
@@ -231,33 +227,17 @@ class HomeView(TemplateView):
             ]
             return bar_chart(slug, title, rows)
 
-        # One bar per trial: the chart counts each trial's own phase (the facet counts a
-        # phase 1/2 trial under phase 1 and phase 2 too, which is right for filtering only).
-        phases = dict(
-            published.exclude(phase="").order_by().values_list("phase").annotate(n=Count("pk"))
-        )
-        years = (
-            published.filter(start_date__isnull=False)
-            .annotate(year=ExtractYear("start_date"))
-            .order_by()
-            .values("year")
-            .annotate(n=Count("pk"))
-            .order_by("year")
-        )
         context.update(
-            trial_count=total,
-            clinic_count={o.value: o.count for o in facets["listing"].options}["clinic"],
+            trial_count=numbers.total,
+            clinic_count=numbers.clinic_offerings,
             conditions=entry_points("condition"),
             cell_types=[e for e in entry_points("cell_type") if e["option"].depth <= 1],
-            recent=published.for_list().order_by("-updated_at", "-id")[:6],
+            recent=Trial.objects.published().for_list().order_by("-updated_at", "-id")[:6],
             charts=[
                 bar_chart(
                     "phase",
                     "Trials by phase",
-                    [
-                        (label, phases.get(code, 0), f"{list_url}?phase={code}")
-                        for code, label in Phase.choices
-                    ],
+                    [(label, n, f"{list_url}?phase={code}") for code, label, n in numbers.phases],
                 ),
                 chart(
                     "cell-type", "Trials by cell type", "cell_type", top_level_only=True, short=True
@@ -268,11 +248,11 @@ class HomeView(TemplateView):
                     "Trials by start year",
                     [
                         (
-                            str(row["year"]),
-                            row["n"],
-                            f"{list_url}?start_year_min={row['year']}&start_year_max={row['year']}",
+                            str(year),
+                            n,
+                            f"{list_url}?start_year_min={year}&start_year_max={year}",
                         )
-                        for row in years
+                        for year, n in numbers.start_years
                     ],
                 ),
             ],
