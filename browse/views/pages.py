@@ -9,11 +9,13 @@ from django.conf import settings
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
 from browse.charts import bar_chart, short_label
+from browse.conditional import catalogue_conditional
 from browse.facets import build_facets
-from browse.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
+from browse.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary, describe
 from browse.stats import catalogue_numbers
 from trials.models import CellType, Condition, Route, Trial
 
@@ -64,6 +66,7 @@ def active_chips(params: QueryDict, facets) -> list[dict]:
     return chips
 
 
+@method_decorator(catalogue_conditional, name="get")
 class TrialListView(ListView):
     """The faceted list. Plain GET form: every state has a URL; works without JavaScript."""
 
@@ -147,7 +150,13 @@ class TrialListView(ListView):
             page_size=context["paginator"].per_page,
             csv_url=reverse("trials:export-csv") + export_query,
             json_url=reverse("trials:export-json") + export_query,
+            ris_url=reverse("trials:export-ris") + export_query,
+            search_words=describe(params, self.vocabulary),
+            feed_url=reverse("trials:feed") + querystring(params, page=None, sort=None),
             list_url=reverse("trials:trial-list"),
+            canonical_url=self.request.build_absolute_uri(
+                self.request.path + querystring(self.request.GET, page_size=None)
+            ),
         )
         return context
 
@@ -228,6 +237,7 @@ class HomeView(TemplateView):
             return bar_chart(slug, title, rows)
 
         context.update(
+            canonical_url=self.request.build_absolute_uri(reverse("trials:home")),
             trial_count=numbers.total,
             clinic_count=numbers.clinic_offerings,
             conditions=entry_points("condition"),
