@@ -68,6 +68,134 @@ def full_trial(n: int = 0, **fields) -> Trial:
     return services.trial_update(trial=trial, sponsor=sponsor)
 
 
+# --- the browse catalogue: published trials and unpublished twins ---------------------------
+
+MARKER = "ZZDRAFTMARKERZZ"
+# In every published trial's private curator notes: never on a public page, feed or API.
+NOTE = "ZZCURATORNOTEZZ"
+
+
+def browse_catalogue():
+    """Published trials spread over conditions, cells, routes, phases, countries, sizes; and
+    one unpublished twin of each workflow state carrying MARKER everywhere it can."""
+    specs = [
+        # title, conditions, cell type, origin, routes, phase, status, country, actual n, follow-up
+        (
+            "A",
+            ["spms"],
+            "fetal-nsc",
+            "allogeneic",
+            ["intracerebroventricular"],
+            "PHASE1",
+            "COMPLETED",
+            "IT",
+            15,
+            12,
+        ),
+        (
+            "B",
+            ["spms", "ppms"],
+            "nsc",
+            "allogeneic",
+            ["intrathecal"],
+            "PHASE1",
+            "COMPLETED",
+            "IT",
+            12,
+            24,
+        ),
+        (
+            "C",
+            ["als"],
+            "msc-ntf",
+            "autologous",
+            ["intrathecal"],
+            "PHASE3",
+            "COMPLETED",
+            "US",
+            196,
+            6,
+        ),
+        ("D", ["als"], "uc-msc", "", ["intrathecal"], "", "", "PL", 43, 6),
+        (
+            "E",
+            ["als"],
+            "bm-msc",
+            "autologous",
+            ["intrathecal"],
+            "PHASE2",
+            "RECRUITING",
+            "KR",
+            64,
+            6,
+        ),
+        ("F", ["rrms"], "hsc", "autologous", [], "PHASE2", "COMPLETED", "US", 110, 24),
+        (
+            "G",
+            ["ms"],
+            "bm-msc",
+            "autologous",
+            ["intravenous"],
+            "PHASE1_PHASE2",
+            "COMPLETED",
+            "GB",
+            144,
+            11,
+        ),
+    ]
+    trials = {}
+    for i, (
+        title,
+        conditions,
+        cell,
+        origin,
+        routes,
+        phase,
+        status,
+        country,
+        n,
+        months,
+    ) in enumerate(specs):
+        trial = TrialFactory(
+            title=f"Synthetic browse trial {title}",
+            conditions=conditions,
+            phase=phase,
+            status=status,
+            actual_enrollment=n,
+            follow_up_months=months,
+            start_date=f"{2010 + i}-01-01",
+            has_results=i % 2 == 0,
+            curator_notes=NOTE,
+        )
+        add_arm(trial, cell_type=cell, routes=routes, origin=origin)
+        services.site_add(trial=trial, country=country)
+        services.registry_id_add(trial=trial, registry="nct", identifier=f"NCT0000000{i}")
+        trials[title] = trial
+    for i, workflow in enumerate((Workflow.DRAFT, Workflow.IN_REVIEW, Workflow.WITHDRAWN)):
+        hidden = TrialFactory(
+            title=f"{MARKER} {workflow}",
+            acronym=MARKER[:10],
+            conditions=["als", "spms"],
+            phase="PHASE2",
+            status="RECRUITING",
+            workflow=workflow,
+            actual_enrollment=50,
+            summary=MARKER,
+            curator_notes=MARKER,
+        )
+        add_arm(
+            hidden,
+            cell_type="msc-ntf",
+            routes=["intrathecal", "intraspinal"],
+            origin="autologous",
+            label=MARKER,
+        )
+        services.site_add(trial=hidden, country="BG")
+        services.registry_id_add(trial=hidden, registry="nct", identifier=f"NCT9990000{i}")
+    return trials
+
+
+
 # --- a trial's history -----------------------------------------------------------------------
 
 
