@@ -195,7 +195,6 @@ def browse_catalogue():
     return trials
 
 
-
 # --- a trial's history -----------------------------------------------------------------------
 
 

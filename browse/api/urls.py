@@ -17,5 +17,5 @@ urlpatterns = [
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.docs, name="docs"),
-    re_path(r"^.*$", views.NotFoundView.as_view()),
+    re_path(r"^[\s\S]*$", views.NotFoundView.as_view()),  # newlines too
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -59,6 +59,12 @@ LIST_PARAMETERS = [
     ),
 ]
 WHOLE = re.compile(r"[0-9]{1,9}")
+# Every endpoint may refuse a client that sent too many requests (settings.API_RATE_LIMIT).
+THROTTLED = {
+    429: OpenApiResponse(
+        shapes.Errors, description="Too many requests from this address: wait Retry-After seconds"
+    )
+}
 
 
 def _base_url(request) -> str:
@@ -116,7 +122,7 @@ class TrialListView(APIView):
         operation_id="trials_list",
         summary="Published trials, filtered like the list page",
         parameters=LIST_PARAMETERS,
-        responses={200: shapes.TrialPage, 400: shapes.Errors},
+        responses={200: shapes.TrialPage, 400: shapes.Errors, **THROTTLED},
     )
     def get(self, request):
         vocabulary = Vocabulary()
@@ -157,7 +163,7 @@ class TrialDetailView(APIView):
     @extend_schema(
         operation_id="trial_retrieve",
         summary="One published trial, by its slug or any of its registry ids",
-        responses={200: shapes.TrialRecord, 404: shapes.Errors},
+        responses={200: shapes.TrialRecord, 404: shapes.Errors, **THROTTLED},
     )
     def get(self, request, slug):
         published = Trial.objects.published().for_export()
@@ -170,7 +176,7 @@ class TrialDetailView(APIView):
 class _VocabularyView(APIView):
     kind = ""
 
-    @extend_schema(responses={200: shapes.Term(many=True)})
+    @extend_schema(responses={200: shapes.Term(many=True), **THROTTLED})
     def get(self, request):
         vocabulary = Vocabulary()
         published = Trial.objects.published()
@@ -216,7 +222,8 @@ class RouteListView(_VocabularyView):
 @method_decorator(catalogue_conditional, name="get")
 class StatsView(APIView):
     @extend_schema(
-        summary="The numbers behind the home page's charts", responses={200: shapes.Stats}
+        summary="The numbers behind the home page's charts",
+        responses={200: shapes.Stats, **THROTTLED},
     )
     def get(self, request):
         numbers = catalogue_numbers()

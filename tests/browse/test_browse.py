@@ -18,6 +18,7 @@ from trials.models import Trial, Workflow
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def catalogue():
     return browse_catalogue()
