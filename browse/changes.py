@@ -15,7 +15,7 @@ from django.db.models.functions import Cast
 from reversion.models import Version
 
 from trials import history
-from trials.models import Trial
+from trials.models import Trial, TrialPublication
 
 # Trial fields a feed may mention, as the public page shows them.
 PUBLIC_FIELDS = [
@@ -49,6 +49,8 @@ TEXTS = {
     "follow_up_detail": "Follow-up details updated",
     "results_summary": "Results summary updated",
 }
+# How the history names a publication linked to a trial (TrialPublication's verbose name).
+PUBLICATION = str(TrialPublication._meta.verbose_name).capitalize()
 # How many recent snapshots of the matching trials to read, and entries to show.
 SCAN = 200
 ENTRIES = 30
@@ -97,7 +99,7 @@ def summarise(old: history.Snapshot | None, new: history.Snapshot) -> list[str]:
         if change.what in seen:
             continue
         seen.add(change.what)
-        if change.new == "added" and change.what.startswith("Trial publication"):
+        if change.new == "added" and change.what.startswith(PUBLICATION):
             lines.append(f"New publication: {_quoted(change.what)}")
         elif change.new == "added":
             lines.append(f"{change.what} added")
