@@ -10,6 +10,7 @@ All titles say "Synthetic test trial": nothing here pretends to be a real study.
 
 import copy
 import json
+import re
 from importlib import import_module
 from pathlib import Path
 
@@ -370,3 +371,40 @@ def restore_migration_data():
     if not Condition.objects.exists():
         import_module("trials.migrations.0002_vocabularies").load(apps, None)
         sync_role_groups(Group, Permission)  # flush re-creates permissions, not groups
+
+
+# Runs before any page script (Playwright injects it outside the page's CSP) and records
+# every violation the browser reports to the page.
+LISTEN = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__violations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
+});
+"""
+
+
+class Watch:
+    """CSP violations (events and console messages) and script errors, page after page."""
+
+    def __init__(self, page):
+        self.page = page
+        self.console: list[str] = []
+        self.errors: list[str] = []
+        page.add_init_script(LISTEN)
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _console(self, message):
+        if re.search(r"Content Security Policy|Refused to", message.text):
+            self.console.append(message.text)
+
+    def goto(self, url):
+        response = self.page.goto(url)
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], url
+        return response
+
+    def assert_clean(self, where):
+        violations = self.page.evaluate("window.__violations")
+        assert violations == [], (where, violations)
+        assert self.console == [], (where, self.console)
+        assert self.errors == [], (where, self.errors)
