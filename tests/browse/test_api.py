@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from browse.api.serializers import TrialRecord
 from tests.helpers import MARKER, TrialFactory, browse_catalogue, full_trial
 from trials import services
-from trials.models import Workflow
+from trials.models import Publication, Workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +289,29 @@ def test_api_queries_do_not_grow_with_rows(client, url, expected):
         full_trial(n)
     client.get(url)
     assert count_queries(client, url) == few == expected
+
+
+def test_editing_a_publication_in_the_admin_changes_the_lists_etag(superuser_client):
+    full_trial(2)
+    paper = Publication.objects.get(doi="10.5555/synthetic.2")
+    etag = superuser_client.get("/api/v1/trials/")["ETag"]
+    response = superuser_client.post(
+        f"/admin/trials/publication/{paper.pk}/change/",
+        {
+            "title": "Synthetic corrected title",
+            "authors": "",
+            "journal": "J",
+            "year": "2020",
+            "volume": "",
+            "issue": "",
+            "pages": "",
+            "doi": paper.doi,
+            "pmid": "",
+            "pmcid": "",
+            "url": "",
+        },
+    )
+    assert response.status_code == 302
+    fresh = superuser_client.get("/api/v1/trials/", HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200
+    assert "Synthetic corrected title" in fresh.content.decode()
