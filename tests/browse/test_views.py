@@ -296,10 +296,21 @@ def test_an_unpublished_trial_is_not_reachable_by_any_public_url(client, workflo
         trial.get_absolute_url(),
         "/trials/NCT09990001/",
         "/trials/?q=NCT09990001",
+        "/api/v1/trials/?q=NCT09990001",
+        "/trials/feed/",
+        "/sitemap.xml",
     ]:
         response = client.get(url, follow=True)
         assert b"ZZUNPUBLISHEDZZ" not in response.content, url
-    assert client.get(trial.get_absolute_url()).status_code == 404
+        assert trial.slug.encode() not in response.content, url
+    for url in [
+        trial.get_absolute_url(),
+        f"/api/v1/trials/{trial.slug}/",
+        "/api/v1/trials/NCT09990001/",
+        f"/trials/{trial.slug}/cite.ris",
+        f"/trials/{trial.slug}/cite.bib",
+    ]:
+        assert client.get(url).status_code == 404, url
     report = client.post(trial.get_absolute_url() + "report/", {"message": "Wrong dose"})
     assert report.status_code == 404
     assert not trial.reports.exists()
