@@ -10,6 +10,8 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
@@ -51,6 +53,13 @@ def catalogue(db, settings):
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
     browse_catalogue()
     full_trial(1)  # with publications and outcomes, so those shapes are checked too
+    # As Django's test client does: a finished request must not close the test's database
+    # connection (on PostgreSQL that would end the test's transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
