@@ -183,6 +183,21 @@ def clean_params(params: QueryDict, vocabulary: Vocabulary) -> CleanParams:
     return CleanParams(data=clean, problems=problems)
 
 
+def describe(params: QueryDict, vocabulary: Vocabulary) -> list[str]:
+    """The active filters of cleaned `params` in words ("Condition: ALS or MS"), e.g. for a
+    feed's title."""
+    labels = _choice_values(vocabulary)
+    words = [f"{LABELS['q']}: “{params['q']}”"] if params.get("q") else []
+    for name, allowed in labels.items():
+        values = params.getlist(name)
+        if values:
+            words.append(f"{LABELS[name]}: {' or '.join(allowed.get(v, v) for v in values)}")
+    for name, (label, _low, _high) in RANGES.items():
+        if params.get(name):
+            words.append(f"{label}: {params[name]}")
+    return words
+
+
 # Parameters whose values are facet options (with counts on the list page).
 FACETS = [
     "condition",

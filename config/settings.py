@@ -58,7 +58,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "django_countries",
     "reversion",
     "axes",
@@ -74,6 +79,8 @@ MIDDLEWARE = [
     # the admin, 404 and 500.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, as django-cors-headers asks; it only acts on CORS_URLS_REGEX.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -239,3 +246,44 @@ CACHES = {
 # see browse/ratelimit.py) in any window of this many seconds.
 REPORTS_RATE_LIMIT = 5
 REPORTS_RATE_WINDOW = 60 * 60
+
+# The read-only JSON API (/api/v1/, browse/api/). Anonymous, JSON only (no browsable API: its
+# pages would need inline script), errors as JSON.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["browse.api.throttling.AddressRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "EXCEPTION_HANDLER": "browse.api.errors.handle",
+}
+# Requests per client address (REMOTE_ADDR; an IPv6 /64 counts as one) to /api/, counted in
+# the shared "ratelimit" cache so every worker sees the same count. None turns it off.
+API_RATE_LIMIT = "120/minute"
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cell Therapy Trial Tracker API",
+    "DESCRIPTION": (
+        "Read-only, anonymous access to the published catalogue. A trial is the same record "
+        'as the JSON export (docs/architecture.md, "Export schema"); list parameters are the '
+        "list page's, and a bad value answers 400 with the page's messages."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": False,
+    "ENUM_NAME_OVERRIDES": {"OriginEnum": "trials.choices.Origin"},
+}
+
+# CORS: any origin may GET the API (and only the API: never the admin or the pages).
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]

@@ -12,5 +12,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages that do not name an icon (the admin's).
     # (Resolved per request: the hashed name exists only after collectstatic.)
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
+    # The read-only JSON API (browse/api/), part of the public site.
+    path("api/v1/", include("browse.api.urls")),
     path("", include("browse.urls")),
 ]

@@ -21,6 +21,9 @@ def _plain_http():
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No API throttling, so ordinary tests never meet a 429 (and query counts are the view's
+    # own); tests/browse/test_api.py turns it on to prove the 429.
+    settings.API_RATE_LIMIT = None
     # Production uses WhiteNoise's manifest storage, which needs `collectstatic` first; tests
     # render templates without it (a separate test checks collectstatic works).
     settings.STORAGES = {

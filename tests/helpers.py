@@ -10,6 +10,7 @@ All titles say "Synthetic test trial": nothing here pretends to be a real study.
 
 import copy
 import json
+import re
 from importlib import import_module
 from pathlib import Path
 
@@ -66,6 +67,133 @@ def full_trial(n: int = 0, **fields) -> Trial:
     sponsor = services.organisation_get_or_create(name=f"Synthetic sponsor {n}")
     trial.collaborators.add(services.organisation_get_or_create(name="Synthetic collaborator"))
     return services.trial_update(trial=trial, sponsor=sponsor)
+
+
+# --- the browse catalogue: published trials and unpublished twins ---------------------------
+
+MARKER = "ZZDRAFTMARKERZZ"
+# In every published trial's private curator notes: never on a public page, feed or API.
+NOTE = "ZZCURATORNOTEZZ"
+
+
+def browse_catalogue():
+    """Published trials spread over conditions, cells, routes, phases, countries, sizes; and
+    one unpublished twin of each workflow state carrying MARKER everywhere it can."""
+    specs = [
+        # title, conditions, cell type, origin, routes, phase, status, country, actual n, follow-up
+        (
+            "A",
+            ["spms"],
+            "fetal-nsc",
+            "allogeneic",
+            ["intracerebroventricular"],
+            "PHASE1",
+            "COMPLETED",
+            "IT",
+            15,
+            12,
+        ),
+        (
+            "B",
+            ["spms", "ppms"],
+            "nsc",
+            "allogeneic",
+            ["intrathecal"],
+            "PHASE1",
+            "COMPLETED",
+            "IT",
+            12,
+            24,
+        ),
+        (
+            "C",
+            ["als"],
+            "msc-ntf",
+            "autologous",
+            ["intrathecal"],
+            "PHASE3",
+            "COMPLETED",
+            "US",
+            196,
+            6,
+        ),
+        ("D", ["als"], "uc-msc", "", ["intrathecal"], "", "", "PL", 43, 6),
+        (
+            "E",
+            ["als"],
+            "bm-msc",
+            "autologous",
+            ["intrathecal"],
+            "PHASE2",
+            "RECRUITING",
+            "KR",
+            64,
+            6,
+        ),
+        ("F", ["rrms"], "hsc", "autologous", [], "PHASE2", "COMPLETED", "US", 110, 24),
+        (
+            "G",
+            ["ms"],
+            "bm-msc",
+            "autologous",
+            ["intravenous"],
+            "PHASE1_PHASE2",
+            "COMPLETED",
+            "GB",
+            144,
+            11,
+        ),
+    ]
+    trials = {}
+    for i, (
+        title,
+        conditions,
+        cell,
+        origin,
+        routes,
+        phase,
+        status,
+        country,
+        n,
+        months,
+    ) in enumerate(specs):
+        trial = TrialFactory(
+            title=f"Synthetic browse trial {title}",
+            conditions=conditions,
+            phase=phase,
+            status=status,
+            actual_enrollment=n,
+            follow_up_months=months,
+            start_date=f"{2010 + i}-01-01",
+            has_results=i % 2 == 0,
+            curator_notes=NOTE,
+        )
+        add_arm(trial, cell_type=cell, routes=routes, origin=origin)
+        services.site_add(trial=trial, country=country)
+        services.registry_id_add(trial=trial, registry="nct", identifier=f"NCT0000000{i}")
+        trials[title] = trial
+    for i, workflow in enumerate((Workflow.DRAFT, Workflow.IN_REVIEW, Workflow.WITHDRAWN)):
+        hidden = TrialFactory(
+            title=f"{MARKER} {workflow}",
+            acronym=MARKER[:10],
+            conditions=["als", "spms"],
+            phase="PHASE2",
+            status="RECRUITING",
+            workflow=workflow,
+            actual_enrollment=50,
+            summary=MARKER,
+            curator_notes=MARKER,
+        )
+        add_arm(
+            hidden,
+            cell_type="msc-ntf",
+            routes=["intrathecal", "intraspinal"],
+            origin="autologous",
+            label=MARKER,
+        )
+        services.site_add(trial=hidden, country="BG")
+        services.registry_id_add(trial=hidden, registry="nct", identifier=f"NCT9990000{i}")
+    return trials
 
 
 # --- a trial's history -----------------------------------------------------------------------
@@ -245,3 +373,40 @@ def restore_migration_data():
         import_module("trials.migrations.0002_vocabularies").load(apps, None)
         import_module("trials.migrations.0011_more_vocabularies").load(apps, None)
         sync_role_groups(Group, Permission)  # flush re-creates permissions, not groups
+
+
+# Runs before any page script (Playwright injects it outside the page's CSP) and records
+# every violation the browser reports to the page.
+LISTEN = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__violations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
+});
+"""
+
+
+class Watch:
+    """CSP violations (events and console messages) and script errors, page after page."""
+
+    def __init__(self, page):
+        self.page = page
+        self.console: list[str] = []
+        self.errors: list[str] = []
+        page.add_init_script(LISTEN)
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _console(self, message):
+        if re.search(r"Content Security Policy|Refused to", message.text):
+            self.console.append(message.text)
+
+    def goto(self, url):
+        response = self.page.goto(url)
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], url
+        return response
+
+    def assert_clean(self, where):
+        violations = self.page.evaluate("window.__violations")
+        assert violations == [], (where, violations)
+        assert self.console == [], (where, self.console)
+        assert self.errors == [], (where, self.errors)

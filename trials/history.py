@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import reversion
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from reversion.models import Version
 
+from trials.choices import Workflow
 from trials.models import (
     Intervention,
     Outcome,
@@ -151,3 +153,63 @@ def changes_since(trial: Trial, version_number: int) -> list[Change]:
         return []
     base = next((v for v in versions if v.field_dict.get("version") == version_number), None)
     return diff(snapshot(base) if base else None, snapshot(versions[0])) if base else []
+
+
+# --- the published history (what the public was shown, for feeds) -----------------------------
+#
+# A snapshot is *published state* when the trial in it is published and has no edit waiting
+# for review: the snapshot taken at `publish` and at `approve_edits` (and the no-change
+# snapshots of a reviewed published trial, such as "marked verified"). A draft, an edit still
+# awaiting review (edited_since_review) and a withdrawn trial are never published state.
+
+
+def is_published_state(field_dict: dict) -> bool:
+    return field_dict.get("workflow") == Workflow.PUBLISHED and not field_dict.get(
+        "edited_since_review"
+    )
+
+
+@dataclass
+class PublishedVersion:
+    version: Version
+    snapshot: Snapshot
+    republished: bool = False  # the trial was withdrawn (or unpublished) since the last one
+
+
+def published_histories(trial_ids) -> dict[int, list[PublishedVersion]]:
+    """Each trial's published-state snapshots, oldest first, in a fixed number of queries
+    (the trials' versions, then every part of their revisions)."""
+    versions = list(
+        Version.objects.get_for_model(Trial)
+        .filter(object_id__in=[str(pk) for pk in trial_ids])
+        .select_related("revision")
+        .order_by("revision__date_created", "pk")
+    )
+    parts_by_revision: dict[int, list[Version]] = {}
+    for part in (
+        Version.objects.filter(revision_id__in={v.revision_id for v in versions})
+        .exclude(content_type=ContentType.objects.get_for_model(Trial))
+        .select_related("content_type")
+    ):
+        parts_by_revision.setdefault(part.revision_id, []).append(part)
+    histories: dict[int, list[PublishedVersion]] = {}
+    gap: dict[int, bool] = {}
+    for version in versions:
+        trial_id = int(version.object_id)
+        fields = version.field_dict
+        if not is_published_state(fields):
+            if fields.get("workflow") != Workflow.PUBLISHED:
+                gap[trial_id] = True
+            continue
+        parts = {}
+        for part in parts_by_revision.get(version.revision_id, []):
+            model = part.content_type.model_class()
+            own = str(part.field_dict.get("trial_id")) == version.object_id
+            if model in PARTS.values() and own:
+                parts[(model, part.object_id)] = (part.object_repr, part.field_dict)
+        history = histories.setdefault(trial_id, [])
+        history.append(
+            PublishedVersion(version, Snapshot(fields, parts), bool(history and gap.get(trial_id)))
+        )
+        gap[trial_id] = False
+    return histories

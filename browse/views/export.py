@@ -9,6 +9,8 @@ import json
 
 from django.http import HttpResponse, StreamingHttpResponse
 
+from browse.citations import publications_ris
+from browse.conditional import catalogue_conditional
 from browse.filters import TrialFilter
 from trials.models import Trial
 from trials.public_record import CHUNK, CSV_COLUMNS, csv_row, trial_record
@@ -33,6 +35,7 @@ def _bad_request(problems) -> HttpResponse:
     return HttpResponse(message + "\n", status=400, content_type="text/plain; charset=utf-8")
 
 
+@catalogue_conditional
 def export_csv(request):
     filterset = _filtered(request)
     if filterset.problems:
@@ -52,6 +55,7 @@ def export_csv(request):
     return response
 
 
+@catalogue_conditional
 def export_json(request):
     filterset = _filtered(request)
     if filterset.problems:
@@ -74,4 +78,21 @@ def export_json(request):
 
     response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="cell-therapy-trials.json"'
+    return response
+
+
+@catalogue_conditional
+def export_ris(request):
+    """The publications of the filtered trials, as RIS (each paper once, with the registry
+    ids of the trials it reports on), for reference managers. Reads back through our own RIS
+    importer. Not streamed: each paper is written once, after every trial citing it is seen
+    (papers are far fewer than trials)."""
+    filterset = _filtered(request)
+    if filterset.problems:
+        return _bad_request(filterset.problems)
+    response = HttpResponse(
+        publications_ris(filterset.qs.iterator(chunk_size=CHUNK)),
+        content_type="application/x-research-info-systems; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="cell-therapy-trial-publications.ris"'
     return response

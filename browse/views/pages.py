@@ -6,18 +6,19 @@ import re
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count
-from django.db.models.functions import ExtractYear
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
 from browse.chart_data import continuous_years, start_year_family_chart
 from browse.charts import bar_chart, short_label
+from browse.conditional import catalogue_conditional
 from browse.facets import build_facets
-from browse.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
-from trials.models import CellType, Condition, Phase, Route, Trial
+from browse.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary, describe
+from browse.stats import catalogue_numbers
+from trials.models import CellType, Condition, Route, Trial
 
 REGISTRY_ID = re.compile(
     r"^(NCT\d{8}|\d{4}-\d{6}-\d{2}|\d{4}-5\d{5}-\d{2}-\d{2}|ISRCTN\d{8})$", re.IGNORECASE
@@ -66,6 +67,7 @@ def active_chips(params: QueryDict, facets) -> list[dict]:
     return chips
 
 
+@method_decorator(catalogue_conditional, name="get")
 class TrialListView(ListView):
     """The faceted list. Plain GET form: every state has a URL; works without JavaScript."""
 
@@ -149,7 +151,13 @@ class TrialListView(ListView):
             page_size=context["paginator"].per_page,
             csv_url=reverse("trials:export-csv") + export_query,
             json_url=reverse("trials:export-json") + export_query,
+            ris_url=reverse("trials:export-ris") + export_query,
+            search_words=describe(params, self.vocabulary),
+            feed_url=reverse("trials:feed") + querystring(params, page=None, sort=None),
             list_url=reverse("trials:trial-list"),
+            canonical_url=self.request.build_absolute_uri(
+                self.request.path + querystring(self.request.GET, page_size=None)
+            ),
         )
         return context
 
@@ -207,11 +215,8 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        vocabulary = Vocabulary()
-        published = Trial.objects.published()
-        filterset = TrialFilter(QueryDict(), queryset=published, vocabulary=vocabulary)
-        facet_list, total = build_facets(filterset, published)
-        facets = {facet.name: facet for facet in facet_list}
+        numbers = catalogue_numbers()
+        facets = numbers.facets
         list_url = reverse("trials:trial-list")
 
         def entry_points(name):
@@ -232,33 +237,18 @@ class HomeView(TemplateView):
             ]
             return bar_chart(slug, title, rows)
 
-        # One bar per trial: the chart counts each trial's own phase (the facet counts a
-        # phase 1/2 trial under phase 1 and phase 2 too, which is right for filtering only).
-        phases = dict(
-            published.exclude(phase="").order_by().values_list("phase").annotate(n=Count("pk"))
-        )
-        years = (
-            published.filter(start_date__isnull=False)
-            .annotate(year=ExtractYear("start_date"))
-            .order_by()
-            .values("year")
-            .annotate(n=Count("pk"))
-            .order_by("year")
-        )
         context.update(
-            trial_count=total,
-            clinic_count={o.value: o.count for o in facets["listing"].options}["clinic"],
+            canonical_url=self.request.build_absolute_uri(reverse("trials:home")),
+            trial_count=numbers.total,
+            clinic_count=numbers.clinic_offerings,
             conditions=entry_points("condition"),
             cell_types=[e for e in entry_points("cell_type") if e["option"].depth <= 1],
-            recent=published.for_list().order_by("-updated_at", "-id")[:6],
+            recent=Trial.objects.published().for_list().order_by("-updated_at", "-id")[:6],
             charts=[
                 bar_chart(
                     "phase",
                     "Trials by phase",
-                    [
-                        (label, phases.get(code, 0), f"{list_url}?phase={code}")
-                        for code, label in Phase.choices
-                    ],
+                    [(label, n, f"{list_url}?phase={code}") for code, label, n in numbers.phases],
                 ),
                 chart(
                     "cell-type", "Trials by cell type", "cell_type", top_level_only=True, short=True
@@ -270,12 +260,14 @@ class HomeView(TemplateView):
                     [
                         # Every year from the first to the last, zeros included (issue 9).
                         (str(year), n, f"{list_url}?start_year_min={year}&start_year_max={year}")
-                        for year, n in continuous_years({r["year"]: r["n"] for r in years})
+                        for year, n in continuous_years(dict(numbers.start_years))
                     ],
                 ),
             ],
             stacked_charts=[
-                start_year_family_chart(published, vocabulary.terms["cell_type"], list_url)
+                start_year_family_chart(
+                    Trial.objects.published(), numbers.vocabulary.terms["cell_type"], list_url
+                )
             ],
         )
         return context

@@ -1,11 +1,14 @@
 """A trial's public page, and the "report a problem" form posted from it."""
 
 from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.views.generic import DetailView
 
+from browse.citations import record_bibtex, record_ris
 from browse.forms import ProblemReportForm
+from browse.jsonld import script_json, trial_jsonld
 from browse.ratelimit import client_address, report_limit
 from trials import services
 from trials.models import Trial
@@ -38,7 +41,29 @@ class TrialDetailView(DetailView):
     def get_context_data(self, **kwargs):
         # The "report a problem" form at the foot of the page (posted to trials:report).
         kwargs.setdefault("report_form", ProblemReportForm())
-        return super().get_context_data(**kwargs)
+        context = super().get_context_data(**kwargs)
+        url = self.request.build_absolute_uri(self.object.get_absolute_url())
+        context.update(canonical_url=url, jsonld=script_json(trial_jsonld(self.object, url)))
+        return context
+
+
+def _citation(request, slug, build, content_type, extension):
+    """The trial's own record as a citation file, with its URL and today's access date."""
+    trial = get_object_or_404(Trial.objects.published().prefetch_related("registry_ids"), slug=slug)
+    url = request.build_absolute_uri(trial.get_absolute_url())
+    response = HttpResponse(
+        build(trial, url, timezone.localdate()), content_type=f"{content_type}; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{trial.slug}.{extension}"'
+    return response
+
+
+def cite_ris(request, slug):
+    return _citation(request, slug, record_ris, "application/x-research-info-systems", "ris")
+
+
+def cite_bibtex(request, slug):
+    return _citation(request, slug, record_bibtex, "application/x-bibtex", "bib")
 
 
 class ReportProblemView(TrialDetailView):

@@ -125,3 +125,17 @@ class PublicationAdmin(admin.ModelAdmin):
 
     search_fields = ["title", "doi", "pmid", "pmcid", "authors", "journal"]
     list_filter = ["year"]
+
+    # A publication is part of its trials' public record (exports, API): a change must give
+    # public lists a new ETag (browse/conditional.py), though no trial was edited.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.browse_index_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.browse_index_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.browse_index_changed()

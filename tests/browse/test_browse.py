@@ -12,132 +12,16 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import TrialFactory, add_arm, full_trial
+from tests.helpers import MARKER, NOTE, TrialFactory, browse_catalogue, full_trial
 from trials import services
 from trials.models import Trial, Workflow
 
 pytestmark = pytest.mark.django_db
 
-MARKER = "ZZDRAFTMARKERZZ"
-
 
 @pytest.fixture
 def catalogue():
-    """Published trials spread over conditions, cells, routes, phases, countries, sizes; and
-    one unpublished twin of each workflow state carrying MARKER everywhere it can."""
-    specs = [
-        # title, conditions, cell type, origin, routes, phase, status, country, actual n, follow-up
-        (
-            "A",
-            ["spms"],
-            "fetal-nsc",
-            "allogeneic",
-            ["intracerebroventricular"],
-            "PHASE1",
-            "COMPLETED",
-            "IT",
-            15,
-            12,
-        ),
-        (
-            "B",
-            ["spms", "ppms"],
-            "nsc",
-            "allogeneic",
-            ["intrathecal"],
-            "PHASE1",
-            "COMPLETED",
-            "IT",
-            12,
-            24,
-        ),
-        (
-            "C",
-            ["als"],
-            "msc-ntf",
-            "autologous",
-            ["intrathecal"],
-            "PHASE3",
-            "COMPLETED",
-            "US",
-            196,
-            6,
-        ),
-        ("D", ["als"], "uc-msc", "", ["intrathecal"], "", "", "PL", 43, 6),
-        (
-            "E",
-            ["als"],
-            "bm-msc",
-            "autologous",
-            ["intrathecal"],
-            "PHASE2",
-            "RECRUITING",
-            "KR",
-            64,
-            6,
-        ),
-        ("F", ["rrms"], "hsc", "autologous", [], "PHASE2", "COMPLETED", "US", 110, 24),
-        (
-            "G",
-            ["ms"],
-            "bm-msc",
-            "autologous",
-            ["intravenous"],
-            "PHASE1_PHASE2",
-            "COMPLETED",
-            "GB",
-            144,
-            11,
-        ),
-    ]
-    trials = {}
-    for i, (
-        title,
-        conditions,
-        cell,
-        origin,
-        routes,
-        phase,
-        status,
-        country,
-        n,
-        months,
-    ) in enumerate(specs):
-        trial = TrialFactory(
-            title=f"Synthetic browse trial {title}",
-            conditions=conditions,
-            phase=phase,
-            status=status,
-            actual_enrollment=n,
-            follow_up_months=months,
-            start_date=f"{2010 + i}-01-01",
-            has_results=i % 2 == 0,
-        )
-        add_arm(trial, cell_type=cell, routes=routes, origin=origin)
-        services.site_add(trial=trial, country=country)
-        services.registry_id_add(trial=trial, registry="nct", identifier=f"NCT0000000{i}")
-        trials[title] = trial
-    for i, workflow in enumerate((Workflow.DRAFT, Workflow.IN_REVIEW, Workflow.WITHDRAWN)):
-        hidden = TrialFactory(
-            title=f"{MARKER} {workflow}",
-            acronym=MARKER[:10],
-            conditions=["als", "spms"],
-            phase="PHASE2",
-            status="RECRUITING",
-            workflow=workflow,
-            actual_enrollment=50,
-            summary=MARKER,
-        )
-        add_arm(
-            hidden,
-            cell_type="msc-ntf",
-            routes=["intrathecal", "intraspinal"],
-            origin="autologous",
-            label=MARKER,
-        )
-        services.site_add(trial=hidden, country="BG")
-        services.registry_id_add(trial=hidden, registry="nct", identifier=f"NCT9990000{i}")
-    return trials
+    return browse_catalogue()
 
 
 def titles(response):
@@ -314,6 +198,21 @@ PUBLIC_URLS = [
     "/conditions/als/",
     "/cell-types/msc-ntf/",
     "/routes/intraspinal/",
+    # Open data (issue 12): the API, the feed, citations, search engines.
+    "/api/v1/trials/",
+    "/api/v1/trials/?facets=condition,cell_type,route,country&page_size=100",
+    f"/api/v1/trials/?q={MARKER}",
+    "/api/v1/conditions/",
+    "/api/v1/cell-types/",
+    "/api/v1/routes/",
+    "/api/v1/stats/",
+    "/trials/feed/",
+    "/trials/feed/?condition=als",
+    "/trials/export.ris",
+    "/sitemap.xml",
+    "/trials/synthetic-browse-trial-c/",
+    "/trials/synthetic-browse-trial-c/cite.ris",
+    "/trials/synthetic-browse-trial-c/cite.bib",
 ]
 
 
@@ -324,6 +223,7 @@ def test_unpublished_trials_never_appear_in_any_public_response(client, catalogu
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert MARKER.encode() not in body
     assert b"NCT9990000" not in body
+    assert NOTE.encode() not in body  # curator notes are private on every trial
 
 
 def test_searching_for_a_draft_finds_nothing(client, catalogue):
@@ -450,9 +350,10 @@ def test_list_queries_are_fixed_whatever_the_page_size_and_matches(
         full_trial(n)
     url = f"/trials/?condition=ms&cell_type=msc&route=intrathecal&q=synthetic&page_size={page_size}"
     client.get(url)  # the first request after a write loads the in-memory browse index
-    # 3 vocabularies + index token + ids left by the search (facets are counted in memory and
-    # give the total: no COUNT) + page + 4 prefetches (conditions, ids, arms, routes) = 10.
-    with django_assert_num_queries(10) as captured:
+    # The validators (index token and latest update, for ETag and Last-Modified) + 3
+    # vocabularies + index token + ids left by the search (facets are counted in memory and
+    # give the total: no COUNT) + page + 4 prefetches (conditions, ids, arms, routes) = 11.
+    with django_assert_num_queries(11) as captured:
         response = client.get(url)
     assert len(response.context["trials"]) == min(page_size, 25)
     for query in captured.captured_queries:

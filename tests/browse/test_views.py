@@ -167,10 +167,11 @@ def test_list_query_count_does_not_grow_with_rows(client, django_assert_num_quer
         full_trial(n)
     many = count_queries("/trials/?condition=ms&cell_type=msc&page_size=100")
     assert few == many
-    # 3 vocabularies, the browse index token (facets and total are counted in memory), page,
-    # 4 prefetches (conditions, registry ids, arms, routes) = 9. The index itself was loaded
+    # The ETag/Last-Modified validators (index token and latest update, one query), 3
+    # vocabularies, the browse index token (facets and total are counted in memory), page,
+    # 4 prefetches (conditions, registry ids, arms, routes) = 10. The index itself was loaded
     # by the request above.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get("/trials/?condition=ms&cell_type=msc&page_size=100")
 
 
@@ -295,10 +296,21 @@ def test_an_unpublished_trial_is_not_reachable_by_any_public_url(client, workflo
         trial.get_absolute_url(),
         "/trials/NCT09990001/",
         "/trials/?q=NCT09990001",
+        "/api/v1/trials/?q=NCT09990001",
+        "/trials/feed/",
+        "/sitemap.xml",
     ]:
         response = client.get(url, follow=True)
         assert b"ZZUNPUBLISHEDZZ" not in response.content, url
-    assert client.get(trial.get_absolute_url()).status_code == 404
+        assert trial.slug.encode() not in response.content, url
+    for url in [
+        trial.get_absolute_url(),
+        f"/api/v1/trials/{trial.slug}/",
+        "/api/v1/trials/NCT09990001/",
+        f"/trials/{trial.slug}/cite.ris",
+        f"/trials/{trial.slug}/cite.bib",
+    ]:
+        assert client.get(url).status_code == 404, url
     report = client.post(trial.get_absolute_url() + "report/", {"message": "Wrong dose"})
     assert report.status_code == 404
     assert not trial.reports.exists()

@@ -2,50 +2,14 @@
 formsets, select2 autocomplete, actions, calendar, prepopulated slug) run in Chromium with no
 CSP violation, under the exact policy production sends."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
+
+from tests.helpers import Watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "browser-test-superuser-pass-7"
-
-# Runs before any page script (Playwright injects it outside the page's CSP) and records
-# every violation the browser reports to the page.
-LISTEN = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__violations.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
-});
-"""
-
-
-class Watch:
-    """CSP violations (events and console messages) and script errors, page after page."""
-
-    def __init__(self, page):
-        self.page = page
-        self.console: list[str] = []
-        self.errors: list[str] = []
-        page.add_init_script(LISTEN)
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def _console(self, message):
-        if re.search(r"Content Security Policy|Refused to", message.text):
-            self.console.append(message.text)
-
-    def goto(self, url):
-        response = self.page.goto(url)
-        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], url
-        return response
-
-    def assert_clean(self, where):
-        violations = self.page.evaluate("window.__violations")
-        assert violations == [], (where, violations)
-        assert self.console == [], (where, self.console)
-        assert self.errors == [], (where, self.errors)
 
 
 @pytest.fixture

@@ -40,6 +40,8 @@ class BrowseIndexState(models.Model):
     """
 
     token = models.CharField(max_length=32)
+    # When the token last changed: the Last-Modified of public lists (browse/conditional.py).
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return self.token

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from trials.choices import Phase, Workflow
 from trials.completeness import has_peer_reviewed_publication
@@ -133,8 +134,9 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
 def browse_index_changed() -> None:
     """Tell every web process that its in-memory copy of the browse index is out of date
     (after a reindex, and after trials are deleted: their rows go with them)."""
-    if not BrowseIndexState.objects.filter(pk=1).update(token=uuid.uuid4().hex):
-        BrowseIndexState.objects.create(pk=1, token=uuid.uuid4().hex)
+    now = timezone.now()
+    if not BrowseIndexState.objects.filter(pk=1).update(token=uuid.uuid4().hex, changed_at=now):
+        BrowseIndexState.objects.create(pk=1, token=uuid.uuid4().hex, changed_at=now)
 
 
 # The tables a bulk write fills. PostgreSQL plans each query from statistics that only ANALYZE

@@ -40,6 +40,18 @@ from trials.services.recording import (
 # and raises ValidationError naming the field to fix.
 TRIAL_RULES: list[Callable[[Trial], None]] = []
 
+# Slugs that name a public page under /trials/ (the Atom feed): a trial given one would be
+# shadowed by that page.
+RESERVED_SLUGS = {"feed"}
+
+
+def _slug_not_reserved(trial: Trial) -> None:
+    if trial.slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": f"“{trial.slug}” is taken by a page of the site."})
+
+
+TRIAL_RULES.append(_slug_not_reserved)
+
 
 def trial_check_rules(trial: Trial) -> None:
     errors: dict = {}
@@ -61,7 +73,7 @@ def trial_validate(trial: Trial) -> None:
 def _unique_slug(base: str) -> str:
     base = slugify(base)[:90] or "trial"
     slug, n = base, 2
-    while Trial.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Trial.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 

@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from trials.models import Trial
 
+FACETS = "condition,cell_type,route,phase,status,origin,listing,country,has_results"
 DECLARE = re.compile(r"^DECLARE\s+\S+\s+.*?CURSOR\s+(?:WITH(?:OUT)?\s+HOLD\s+)?FOR\s+", re.S)
 
 
@@ -42,12 +43,20 @@ class Command(BaseCommand):
         trial = Trial.objects.published().order_by("pk").first()
         if trial is None:
             raise CommandError("No published trials: run load_demo or seed_synthetic first.")
+        # The API beside the page it mirrors (25 trials a page in both; the API's records are
+        # the export's, with outcomes and publications). Throttling is off except in the last
+        # API row, which shows what counting requests in the database cache costs.
         pages = [
             ("list, no filter", "/trials/"),
+            ("API list, no filter", "/api/v1/trials/"),
             ("list, two facets", "/trials/?condition=ms&cell_type=msc"),
+            ("API list, two facets", "/api/v1/trials/?condition=ms&cell_type=msc&facets=" + FACETS),
             ("list, text search", "/trials/?q=stem+cells"),
+            ("API list, text search", "/api/v1/trials/?q=stem+cells"),
             ("detail", trial.get_absolute_url()),
+            ("API detail", f"/api/v1/trials/{trial.slug}/"),
             ("export.csv (all)", "/trials/export.csv"),
+            ("API list, throttled", "/api/v1/trials/"),
         ]
         total = Trial.objects.published().count()
         self.stdout.write(
@@ -55,7 +64,7 @@ class Command(BaseCommand):
             f"after {warmup} warm-up runs\n"
         )
         header = (
-            f"{'page':20} {'server ms':>10} {'raw SQL ms':>11} {'ratio':>6} "
+            f"{'page':22} {'server ms':>10} {'raw SQL ms':>11} {'ratio':>6} "
             f"{'queries':>8} {'bytes':>10}"
         )
         self.stdout.write(header)
@@ -67,9 +76,13 @@ class Command(BaseCommand):
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
-        with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False, STORAGES=storages):
+        with override_settings(
+            ALLOWED_HOSTS=["testserver"], DEBUG=False, STORAGES=storages, API_RATE_LIMIT=None
+        ):
             for label, url in pages:
-                self.stdout.write(self.measure(client, label, url, repeat, warmup))
+                rate = "1000000/minute" if label.endswith("throttled") else None
+                with override_settings(API_RATE_LIMIT=rate):
+                    self.stdout.write(self.measure(client, label, url, repeat, warmup))
 
     def measure(self, client, label, url, repeat, warmup) -> str:
         _consume(client.get(url))  # warm caches (e.g. the in-memory browse index)
@@ -103,6 +116,6 @@ class Command(BaseCommand):
         raw_ms = statistics.median(raw) * 1000
         ratio = server_ms / raw_ms if raw_ms else float("inf")
         return (
-            f"{label:20} {server_ms:10.1f} {raw_ms:11.1f} {ratio:6.1f} "
+            f"{label:22} {server_ms:10.1f} {raw_ms:11.1f} {ratio:6.1f} "
             f"{len(statements):8d} {size:10d}"
         )
