@@ -1,6 +1,6 @@
 from django.urls import path
 
-from browse.views import export, pages, trial
+from browse.views import evidence, export, pages, trial
 
 app_name = "trials"
 
@@ -15,6 +15,17 @@ urlpatterns = [
     # matter: a trial slugged "report" is still /trials/report/.
     path("trials/<slug:slug>/report/", trial.ReportProblemView.as_view(), name="report"),
     path("conditions/<slug:slug>/", pages.ConditionDetailView.as_view(), name="condition-detail"),
+    path(
+        "conditions/<slug:slug>/evidence/",
+        evidence.ConditionEvidenceView.as_view(),
+        name="condition-evidence",
+    ),
+    path(
+        "conditions/<slug:slug>/evidence.csv",
+        evidence.condition_evidence_csv,
+        name="condition-evidence-csv",
+    ),
+    path("products/<slug:slug>/", evidence.ProductDetailView.as_view(), name="product-detail"),
     path("cell-types/<slug:slug>/", pages.CellTypeDetailView.as_view(), name="cell-type-detail"),
     path("routes/<slug:slug>/", pages.RouteDetailView.as_view(), name="route-detail"),
 ]
