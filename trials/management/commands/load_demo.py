@@ -19,5 +19,6 @@ class Command(BaseCommand):
         report = load_demo(options["files"] or DEMO_FILES)
         self.stdout.write(
             f"Demo catalogue: {len(report.created)} trial(s) created, "
+            f"{len(report.updated)} given their cell product or eligibility, "
             f"{len(report.unchanged)} already present and left unchanged."
         )
