@@ -17,7 +17,16 @@ import factory
 from django.forms import CheckboxInput, NullBooleanSelect
 
 from trials import history, services
-from trials.models import Phase, Publication, RegistryRecord, Status, Trial, Workflow
+from trials.models import (
+    CellProduct,
+    CellType,
+    Phase,
+    Publication,
+    RegistryRecord,
+    Status,
+    Trial,
+    Workflow,
+)
 
 # --- trials built through the services --------------------------------------------------------
 
@@ -66,6 +75,19 @@ def full_trial(n: int = 0, **fields) -> Trial:
     sponsor = services.organisation_get_or_create(name=f"Synthetic sponsor {n}")
     trial.collaborators.add(services.organisation_get_or_create(name="Synthetic collaborator"))
     return services.trial_update(trial=trial, sponsor=sponsor)
+
+
+def product_factory(n: int = 0, **fields) -> CellProduct:
+    """A synthetic cell product, through the service."""
+    values = {
+        "name": f"Synthetic product {n}",
+        "slug": f"synthetic-product-{n}",
+        "aliases": f"SYN-{n}\nsynthocel-{n}",
+        "developer": "Synthetic developer",
+        "cell_type": CellType.objects.get(slug="bm-msc"),
+        "origin": "autologous",
+    } | fields
+    return services.product_create(product=CellProduct(**values))
 
 
 # --- a trial's history -----------------------------------------------------------------------

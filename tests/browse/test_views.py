@@ -167,10 +167,10 @@ def test_list_query_count_does_not_grow_with_rows(client, django_assert_num_quer
         full_trial(n)
     many = count_queries("/trials/?condition=ms&cell_type=msc&page_size=100")
     assert few == many
-    # 3 vocabularies, the browse index token (facets and total are counted in memory), page,
-    # 4 prefetches (conditions, registry ids, arms, routes) = 9. The index itself was loaded
-    # by the request above.
-    with django_assert_num_queries(9):
+    # 3 vocabularies + cell products, the browse index token (facets and total are counted in
+    # memory), page, 4 prefetches (conditions, registry ids, arms with their product, routes)
+    # = 10. The index itself was loaded by the request above.
+    with django_assert_num_queries(10):
         client.get("/trials/?condition=ms&cell_type=msc&page_size=100")
 
 
