@@ -12,9 +12,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import TrialFactory, add_arm, full_trial
+from tests.helpers import TrialFactory, add_arm, full_trial, product_factory
 from trials import services
-from trials.models import Trial, Workflow
+from trials.models import CellType, Trial, Workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +91,8 @@ def catalogue():
         ),
     ]
     trials = {}
+    # A cell product used by a published trial (C) and by every unpublished twin (issue 13).
+    product = product_factory(1, cell_type=CellType.objects.get(slug="msc-ntf"))
     for i, (
         title,
         conditions,
@@ -113,7 +115,9 @@ def catalogue():
             start_date=f"{2010 + i}-01-01",
             has_results=i % 2 == 0,
         )
-        add_arm(trial, cell_type=cell, routes=routes, origin=origin)
+        arm = add_arm(trial, cell_type=cell, routes=routes, origin=origin)
+        if title == "C":
+            services.intervention_set_product(intervention=arm, product=product)
         services.site_add(trial=trial, country=country)
         services.registry_id_add(trial=trial, registry="nct", identifier=f"NCT0000000{i}")
         trials[title] = trial
@@ -134,7 +138,10 @@ def catalogue():
             routes=["intrathecal", "intraspinal"],
             origin="autologous",
             label=MARKER,
+            product=product,
         )
+        # Eligibility that fits anyone: only the workflow keeps it off the public pages.
+        services.trial_update(trial=hidden, age_min_months=0, alsfrs_min=0, onset_max_months=999)
         services.site_add(trial=hidden, country="BG")
         services.registry_id_add(trial=hidden, registry="nct", identifier=f"NCT9990000{i}")
     return trials
@@ -314,6 +321,16 @@ PUBLIC_URLS = [
     "/conditions/als/",
     "/cell-types/msc-ntf/",
     "/routes/intraspinal/",
+    # Issue 13: products, evidence across trials and "Could I take part?"
+    "/products/synthetic-product-1/",
+    "/trials/?product=synthetic-product-1",
+    "/trials/?q=synthocel-1",
+    "/conditions/als/evidence/",
+    "/conditions/als/evidence.csv",
+    "/conditions/ms/evidence/?sort=participants",
+    "/trials/?arm=msc-ntf:intrathecal&condition=als",
+    "/trials/?age=55&months_since_onset=30&alsfrs=40&status=RECRUITING&status=NOT_YET_RECRUITING",
+    "/trials/export.json?age=55&product=synthetic-product-1",
 ]
 
 
@@ -329,6 +346,19 @@ def test_unpublished_trials_never_appear_in_any_public_response(client, catalogu
 def test_searching_for_a_draft_finds_nothing(client, catalogue):
     assert titles(client.get(f"/trials/?q={MARKER}")) == set()
     assert read_json(client.get(f"/trials/export.json?q={MARKER}")) == []
+
+
+def test_unpublished_trials_are_not_on_the_new_pages_or_in_their_numbers(client, catalogue):
+    product = client.get("/products/synthetic-product-1/").context
+    assert [t.title for t in product["trials"]] == ["Synthetic browse trial C"]
+    assert product["treated_total"] == 196
+    evidence = client.get("/conditions/als/evidence/").context
+    assert evidence["trial_count"] == 3
+    row = next(r for r in evidence["rows"] if r.arm == "msc-ntf:intrathecal")
+    assert row.numbers["trials"].value == 1
+    assert row.numbers["participants"].value == 196
+    fits = client.get("/trials/?age=55&months_since_onset=30&condition=als")
+    assert titles(fits) == {"C", "D", "E"}  # no range stated: shown; drafts never
 
 
 def test_unpublished_trials_are_not_counted(client, catalogue):
