@@ -253,6 +253,15 @@ def report_on(trial, message=REPORT_MESSAGE, contact=""):
 # --- live-server (browser) tests --------------------------------------------------------------
 
 
+def tab_to(page, selector: str, limit: int = 80):
+    """Press Tab until the element matching `selector` has focus (keyboard only)."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement?.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"could not reach {selector} with the Tab key")
+
+
 def restore_migration_data():
     """Live-server tests run in transactional mode, and Django empties every table after each
     of them, data migrations' rows included. Put the vocabularies and role groups back (the
