@@ -8,8 +8,8 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
-WIDTH = 640
-LABEL_WIDTH = 150
+WIDTH = 520
+LABEL_WIDTH = 130
 RIGHT = 16
 TOP = 28
 ROW = 40

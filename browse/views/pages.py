@@ -246,6 +246,14 @@ class CellTypeDetailView(TermTrialListView):
     model = CellType
     param = "cell_type"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Named products of this cell type (already loaded with the vocabularies).
+        context["products"] = [
+            p for p in self.vocabulary.terms["product"] if p.cell_type_id == self.term.pk
+        ]
+        return context
+
 
 class RouteDetailView(TermTrialListView):
     model = Route

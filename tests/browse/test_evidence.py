@@ -91,6 +91,9 @@ def test_product_filter_and_facet(client, demo):
     assert {o.value: o.count for o in facet.options}["nurown"] == 5
     page = client.get("/trials/nurown-phase-3-als/").content.decode()
     assert 'href="/products/nurown/"' in page
+    # Browse pages link to products: the cell type's page, and each list row.
+    assert 'href="/products/nurown/"' in client.get("/cell-types/msc-ntf/").content.decode()
+    assert 'href="/products/kyv-101/"' in client.get("/conditions/ppms/").content.decode()
 
 
 # --- the evidence table, recomputed from the ORM ---------------------------------------------
