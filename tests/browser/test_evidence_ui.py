@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_PAGES = {
     "product-nurown": "/products/nurown/",
     "evidence-als": "/conditions/als/evidence/",
+    "evidence-ms-sorted": "/conditions/ms/evidence/?sort=participants&order=desc",
+    "cell-type-products": "/cell-types/msc-ntf/",
     "list-take-part": "/trials/?age=55&months_since_onset=30&condition=als"
     "&status=RECRUITING&status=NOT_YET_RECRUITING",
     "condition-als": "/conditions/als/",
