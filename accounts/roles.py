@@ -10,7 +10,7 @@ REVIEWERS = "Reviewers"
 
 # The trial record and its parts: curators add and change them (and remove parts from a trial).
 TRIAL_PARTS = ["registryid", "intervention", "outcome", "site", "source", "trialpublication"]
-SHARED_RECORDS = ["publication", "organisation", "condition", "celltype", "route"]
+SHARED_RECORDS = ["publication", "organisation", "condition", "celltype", "route", "cellproduct"]
 
 CURATOR_PERMISSIONS = (
     [f"trials.{action}_trial" for action in ("view", "add", "change")]

@@ -14,6 +14,7 @@ from browse.filters import (
     FACETS,
     HAS_PUBLICATION_CHOICES,
     HAS_RESULTS_CHOICES,
+    HIDDEN_FACETS,
     LABELS,
     ORIGIN_CHOICES,
     TrialFilter,
@@ -40,6 +41,7 @@ class Facet:
     name: str
     label: str
     options: list[Option] = field(default_factory=list)
+    hidden: bool = False  # a filter of the index without a box on the list (chips only)
 
     @property
     def has_selection(self) -> bool:
@@ -186,4 +188,11 @@ def build_facets(filterset: TrialFilter, base) -> tuple[list[Facet], int]:
             options("has_publication", HAS_PUBLICATION_CHOICES),
         )
     )
+    products = [(p.slug, p.name) for p in vocabulary.terms["product"]]
+    facets.append(Facet("product", LABELS["product"], options("product", products)))
+    allowed = filterset.filters
+    for name in sorted(HIDDEN_FACETS):
+        labels = dict(allowed[name].extra["choices"])
+        selected = [(value, labels[value]) for value in params.getlist(name)]
+        facets.append(Facet(name, LABELS[name], options(name, selected), hidden=True))
     return facets, total

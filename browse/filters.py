@@ -21,7 +21,9 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django_countries import countries
 
+from browse import eligibility
 from trials.models import (
+    CellProduct,
     CellType,
     Condition,
     FacetValue,
@@ -48,6 +50,7 @@ class Vocabulary:
             "condition": list(Condition.objects.all()),
             "cell_type": list(CellType.objects.all()),
             "route": list(Route.objects.all()),
+            "product": list(CellProduct.objects.all()),
         }
 
     def tree(self, kind: str) -> list[tuple]:
@@ -73,6 +76,18 @@ HAS_RESULTS_CHOICES = [("yes", "Results available"), ("no", "No results yet")]
 HAS_PUBLICATION_CHOICES = [
     ("yes", "Peer-reviewed results paper"),
     ("no", "No peer-reviewed results paper"),
+]
+# Evidence-table parameters (browse/evidence.py links every number to the list with them).
+REPORTED_CHOICES = [
+    ("enrollment", "Actual number of participants reported"),
+    ("saes", "Serious adverse events reported"),
+    ("related_saes", "Treatment-related serious adverse events reported"),
+    ("deaths", "Deaths reported"),
+]
+ENDPOINT_CHOICES = [
+    ("met", "Primary endpoint met"),
+    ("not_met", "Primary endpoint not met"),
+    ("not_reported", "Primary endpoint not reported"),
 ]
 SORT_CHOICES = [
     ("relevance", "Best match"),
@@ -104,6 +119,10 @@ LABELS = {
     "country": "Country",
     "has_results": "Results",
     "has_publication": "Publication",
+    "product": "Cell product",
+    "arm": "Cells and route (same arm)",
+    "reported": "Reports",
+    "endpoint": "Primary endpoint",
     "q": "Search",
     "sort": "Sort",
     "page_size": "Results per page",
@@ -128,6 +147,20 @@ def _choice_values(vocabulary: Vocabulary) -> dict[str, dict[str, str]]:
         "country": dict(countries),
         "has_results": dict(HAS_RESULTS_CHOICES),
         "has_publication": dict(HAS_PUBLICATION_CHOICES),
+        "product": {p.slug: p.name for p in vocabulary.terms["product"]},
+        "arm": _arm_values(vocabulary),
+        "reported": dict(REPORTED_CHOICES),
+        "endpoint": dict(ENDPOINT_CHOICES),
+    }
+
+
+def _arm_values(vocabulary: Vocabulary) -> dict[str, str]:
+    """`arm=<cell type>:<route>` (route empty: not stated) for every pair of terms."""
+    routes = [("", "route not stated")] + [(r.slug, r.name) for r in vocabulary.terms["route"]]
+    return {
+        f"{cell.slug}:{route}": f"{cell.name}, {name}"
+        for cell in vocabulary.terms["cell_type"]
+        for route, name in routes
     }
 
 
@@ -140,7 +173,7 @@ def clean_params(params: QueryDict, vocabulary: Vocabulary) -> CleanParams:
             value = value.strip()
             if name in ("phase", "status", "country"):
                 value = value.upper()
-            elif name in ("has_results", "has_publication"):
+            elif name in ("has_results", "has_publication", "reported", "endpoint"):
                 value = value.lower()
             if not value:
                 continue
@@ -167,6 +200,14 @@ def clean_params(params: QueryDict, vocabulary: Vocabulary) -> CleanParams:
         if low in clean and high in clean and int(clean[low]) > int(clean[high]):
             problems.append(f"{RANGES[low][0]} is above “{RANGES[high][0].lower()}”: swapped them.")
             clean[low], clean[high] = clean[high], clean[low]
+    for name in eligibility.BY_NAME:
+        raw = params.get(name, "").strip()
+        if raw:
+            value, problem = eligibility.clean(name, raw)
+            if value:
+                clean[name] = value
+            else:
+                problems.append(problem)
     query = "".join(ch for ch in params.get("q", "") if ch.isprintable()).strip()
     if query != params.get("q", "").strip():
         problems.append("Search: invisible control characters were removed.")
@@ -210,7 +251,14 @@ FACETS = [
     "country",
     "has_results",
     "has_publication",
+    "product",
+    # Filters of the browse index that have no facet box on the list (the evidence table's
+    # links use them); counted like the others, shown as chips.
+    "arm",
+    "reported",
+    "endpoint",
 ]
+HIDDEN_FACETS = {"arm", "reported", "endpoint"}
 
 
 def _multiple(name):
@@ -229,6 +277,14 @@ class TrialFilter(django_filters.FilterSet):
     country = _multiple("country")
     has_results = _multiple("has_results")
     has_publication = _multiple("has_publication")
+    product = _multiple("product")
+    arm = _multiple("arm")
+    reported = _multiple("reported")
+    endpoint = _multiple("endpoint")
+    age = django_filters.NumberFilter(method="filter_eligibility")
+    edss = django_filters.NumberFilter(method="filter_eligibility")
+    alsfrs = django_filters.NumberFilter(method="filter_eligibility")
+    months_since_onset = django_filters.NumberFilter(method="filter_eligibility")
     enrollment_min = django_filters.NumberFilter(method="filter_enrollment_min")
     enrollment_max = django_filters.NumberFilter(method="filter_enrollment_max")
     follow_up_min = django_filters.NumberFilter(field_name="follow_up_months", lookup_expr="gte")
@@ -363,6 +419,22 @@ class TrialFilter(django_filters.FilterSet):
 
     def filter_has_publication(self, queryset, name, value):
         return self._indexed(queryset, "has_publication", value)
+
+    def filter_product(self, queryset, name, value):
+        return self._indexed(queryset, "product", value)
+
+    def filter_arm(self, queryset, name, value):
+        return self._indexed(queryset, "arm", value)
+
+    def filter_reported(self, queryset, name, value):
+        return self._indexed(queryset, "reported", value)
+
+    def filter_endpoint(self, queryset, name, value):
+        return self._indexed(queryset, "endpoint", value)
+
+    def filter_eligibility(self, queryset, name, value):
+        # Within the trial's stated range, or no range stated (browse/eligibility.py).
+        return queryset.filter(eligibility.matching(name, value))
 
     # Enrollment means the actual number when known, else the target (see Trial.enrollment).
     def filter_enrollment_min(self, queryset, name, value):

@@ -2,7 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from browse.sitemaps import SITEMAPS
-from browse.views import export, feed, pages, seo, trial
+from browse.views import evidence, export, feed, pages, seo, trial
 
 app_name = "trials"
 
@@ -22,6 +22,17 @@ urlpatterns = [
     path("trials/<slug:slug>/cite.ris", trial.cite_ris, name="cite-ris"),
     path("trials/<slug:slug>/cite.bib", trial.cite_bibtex, name="cite-bibtex"),
     path("conditions/<slug:slug>/", pages.ConditionDetailView.as_view(), name="condition-detail"),
+    path(
+        "conditions/<slug:slug>/evidence/",
+        evidence.ConditionEvidenceView.as_view(),
+        name="condition-evidence",
+    ),
+    path(
+        "conditions/<slug:slug>/evidence.csv",
+        evidence.condition_evidence_csv,
+        name="condition-evidence-csv",
+    ),
+    path("products/<slug:slug>/", evidence.ProductDetailView.as_view(), name="product-detail"),
     path("cell-types/<slug:slug>/", pages.CellTypeDetailView.as_view(), name="cell-type-detail"),
     path("routes/<slug:slug>/", pages.RouteDetailView.as_view(), name="route-detail"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

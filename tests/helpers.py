@@ -18,7 +18,16 @@ import factory
 from django.forms import CheckboxInput, NullBooleanSelect
 
 from trials import history, services
-from trials.models import Phase, Publication, RegistryRecord, Status, Trial, Workflow
+from trials.models import (
+    CellProduct,
+    CellType,
+    Phase,
+    Publication,
+    RegistryRecord,
+    Status,
+    Trial,
+    Workflow,
+)
 
 # --- trials built through the services --------------------------------------------------------
 
@@ -145,6 +154,8 @@ def browse_catalogue():
         ),
     ]
     trials = {}
+    # A cell product used by a published trial (C) and by every unpublished twin (issue 13).
+    product = product_factory(1, cell_type=CellType.objects.get(slug="msc-ntf"))
     for i, (
         title,
         conditions,
@@ -168,7 +179,9 @@ def browse_catalogue():
             has_results=i % 2 == 0,
             curator_notes=NOTE,
         )
-        add_arm(trial, cell_type=cell, routes=routes, origin=origin)
+        arm = add_arm(trial, cell_type=cell, routes=routes, origin=origin)
+        if title == "C":
+            services.intervention_set_product(intervention=arm, product=product)
         services.site_add(trial=trial, country=country)
         services.registry_id_add(trial=trial, registry="nct", identifier=f"NCT0000000{i}")
         trials[title] = trial
@@ -190,10 +203,26 @@ def browse_catalogue():
             routes=["intrathecal", "intraspinal"],
             origin="autologous",
             label=MARKER,
+            product=product,
         )
+        # Eligibility that fits anyone: only the workflow keeps it off the public pages.
+        services.trial_update(trial=hidden, age_min_months=0, alsfrs_min=0, onset_max_months=999)
         services.site_add(trial=hidden, country="BG")
         services.registry_id_add(trial=hidden, registry="nct", identifier=f"NCT9990000{i}")
     return trials
+
+
+def product_factory(n: int = 0, **fields) -> CellProduct:
+    """A synthetic cell product, through the service."""
+    values = {
+        "name": f"Synthetic product {n}",
+        "slug": f"synthetic-product-{n}",
+        "aliases": f"SYN-{n}\nsynthocel-{n}",
+        "developer": "Synthetic developer",
+        "cell_type": CellType.objects.get(slug="bm-msc"),
+        "origin": "autologous",
+    } | fields
+    return services.product_create(product=CellProduct(**values))
 
 
 # --- a trial's history -----------------------------------------------------------------------
@@ -357,6 +386,15 @@ def report_on(trial, message=REPORT_MESSAGE, contact=""):
 
 
 # --- live-server (browser) tests --------------------------------------------------------------
+
+
+def tab_to(page, selector: str, limit: int = 80):
+    """Press Tab until the element matching `selector` has focus (keyboard only)."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement?.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"could not reach {selector} with the Tab key")
 
 
 def restore_migration_data():

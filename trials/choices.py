@@ -193,3 +193,11 @@ REGISTRY_FORMATS = {
     Registry.EUCT: (r"^[0-9]{4}-5[0-9]{5}-[0-9]{2}-[0-9]{2}$", "YYYY-5NNNNN-NN-NN"),
     Registry.ISRCTN: (r"^ISRCTN[0-9]{8}$", "ISRCTN followed by 8 digits"),
 }
+
+
+class Sex(models.TextChoices):
+    """Who may take part, as ClinicalTrials.gov's eligibilityModule.sex says it."""
+
+    ALL = "ALL", "All sexes"
+    FEMALE = "FEMALE", "Women only"
+    MALE = "MALE", "Men only"

@@ -10,12 +10,14 @@ catalogue was built and how to extend it.
 import datetime
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
 
 from trials import services
-from trials.models import Trial
+from trials.models import CellProduct, CellType, Trial
+from trials.models.eligibility import ELIGIBILITY_FIELDS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_FILE = DATA_DIR / "demo_trials.json"
@@ -23,6 +25,10 @@ DEMO_FILE = DATA_DIR / "demo_trials.json"
 # clinics and brokers, MS, ALS. Publication keys are shared across the files. Clinics load
 # before the trials so that the home page's "recently updated" opens on trials, not on a row
 # of clinic offerings.
+# Cell products and eligibility (issue 13) are added to the trials above by slug, so a
+# database loaded before they existed gets them on the next `load_demo` too.
+PRODUCTS_FILE = DATA_DIR / "demo_products.json"
+ELIGIBILITY_FILE = DATA_DIR / "demo_eligibility.json"
 DEMO_FILES = [
     DEMO_FILE,
     DATA_DIR / "demo_clinics.json",
@@ -71,6 +77,8 @@ DATE_FIELDS = {
 class DemoReport:
     created: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Present already, given their product links or eligibility now (issue 13).
+    updated: list[str] = field(default_factory=list)
 
 
 def _date(value):
@@ -97,16 +105,79 @@ def read_demo(paths=DEMO_FILES) -> dict:
     return merged
 
 
+def _products() -> dict[str, CellProduct]:
+    """Each demo product, created once by slug; {trial slug: product}."""
+    by_trial = {}
+    for record in json.loads(PRODUCTS_FILE.read_text(encoding="utf-8"))["products"]:
+        product = CellProduct.objects.filter(slug=record["slug"]).first()
+        if product is None:
+            cell_type = record["cell_type"]  # a slug of the shipped vocabulary
+            product = services.product_create(
+                product=CellProduct(
+                    slug=record["slug"],
+                    name=record["name"],
+                    aliases="\n".join(record["aliases"]),
+                    developer=record["developer"],
+                    cell_type=CellType.objects.get(slug=cell_type),
+                    origin=record["origin"],
+                    tissue_source=record["tissue_source"],
+                    description=record["description"],
+                    sources="\n".join(record["sources"]),
+                )
+            )
+        by_trial |= dict.fromkeys(record["trials"], product)
+    return by_trial
+
+
+def _eligibility() -> dict[str, dict]:
+    records = json.loads(ELIGIBILITY_FILE.read_text(encoding="utf-8"))["trials"]
+    return {record["slug"]: record for record in records}
+
+
+def _add_products_and_eligibility(trial: Trial, product, eligibility: dict | None) -> bool:
+    """Link the trial's arms with cells to its product and fill its eligibility, where they
+    are still empty. Returns whether anything was written (so a second load writes nothing)."""
+    changed = False
+    if product is not None:
+        for arm in trial.interventions.filter(cell_type__isnull=False, product__isnull=True):
+            services.intervention_set_product(intervention=arm, product=product, reason=DEMO_REASON)
+            changed = True
+    if eligibility and not trial.eligibility_stated:
+        values = {
+            name: (Decimal(value) if name.startswith("edss") else value)
+            for name, value in eligibility["eligibility"].items()
+            if name in ELIGIBILITY_FIELDS
+        }
+        services.trial_update(trial=trial, reason=DEMO_REASON, **values)
+        if not trial.sources.filter(url=eligibility["source"]).exists():
+            services.source_add(
+                trial=trial,
+                kind="registry",
+                title=f"Eligibility ({eligibility['reference_row']} of the reference files)",
+                url=eligibility["source"],
+                supports=f"Eligibility: {eligibility['stated']}"[:500],
+            )
+        changed = True
+    return changed
+
+
 @transaction.atomic
 def load_demo(paths=DEMO_FILES) -> DemoReport:
     data = read_demo([paths] if isinstance(paths, Path | str) else paths)
     report = DemoReport()
+    products = _products()
+    eligibility = _eligibility()
     publications = {record["key"]: record for record in data["publications"]}
     existing = set(Trial.objects.values_list("slug", flat=True))
 
     for record in data["trials"]:
         if record["slug"] in existing:
-            report.unchanged.append(record["slug"])
+            trial = Trial.objects.get(slug=record["slug"])
+            with services.change_record(reason=DEMO_REASON):
+                added = _add_products_and_eligibility(
+                    trial, products.get(trial.slug), eligibility.get(trial.slug)
+                )
+            (report.updated if added else report.unchanged).append(record["slug"])
             continue
         # One history entry per demo trial, with its parts, saying where it came from.
         with services.change_record(reason=DEMO_REASON):
@@ -146,6 +217,9 @@ def load_demo(paths=DEMO_FILES) -> DemoReport:
                     publication=_publication(publications[link["key"]]),
                     role=link["role"],
                 )
+            _add_products_and_eligibility(
+                trial, products.get(trial.slug), eligibility.get(trial.slug)
+            )
             # Published by the loader (user None = the system), after its parts are in, so that
             # the review log says so and the trial is not flagged as edited since review.
             services.trial_publish(trial=trial, user=None, comment=DEMO_REASON)

@@ -111,3 +111,54 @@ def iso_partial(value: datetime.date | None, precision: str) -> str | None:
     if precision == DatePrecision.MONTH:
         return f"{value.year:04d}-{value.month:02d}"
     return value.isoformat()
+
+
+def number_range(low, high, unit: str = "") -> str:
+    """'18–65 years', 'at least 30', 'up to 24 months', or '' when neither end is stated."""
+    suffix = f" {unit}" if unit else ""
+    if low is not None and high is not None:
+        return f"{low}–{high}{suffix}" if low != high else f"{low}{suffix}"
+    if low is not None:
+        return f"at least {low}{suffix}"
+    if high is not None:
+        return f"up to {high}{suffix}"
+    return ""
+
+
+def age_from_months(months: int | None):
+    """Registry ages in years where they are whole years (216 → 18), else in months."""
+    if months is None:
+        return None
+    return months // 12 if months % 12 == 0 else None
+
+
+def eligibility_sentences(trial) -> list[str]:
+    """A trial's structured eligibility in plain words, one sentence per stated fact."""
+    sentences = []
+    low, high = trial.age_min_months, trial.age_max_months
+    if low is not None or high is not None:
+        whole = all(m is None or m % 12 == 0 for m in (low, high))
+        if whole:
+            ages = number_range(age_from_months(low), age_from_months(high), "years old")
+        else:
+            ages = number_range(low, high, "months old")
+        sentences.append(f"Age: {ages}.")
+    if trial.sex in ("FEMALE", "MALE"):
+        sentences.append(
+            "Only women can take part." if trial.sex == "FEMALE" else "Only men can take part."
+        )
+    elif trial.sex == "ALL":
+        sentences.append("People of any sex can take part.")
+    if trial.edss_min is not None or trial.edss_max is not None:
+        sentences.append(f"MS disability (EDSS): {number_range(trial.edss_min, trial.edss_max)}.")
+    if trial.alsfrs_min is not None:
+        sentences.append(f"ALS function (ALSFRS-R): at least {trial.alsfrs_min} of 48.")
+    if trial.onset_max_months is not None:
+        sentences.append(
+            f"First ALS symptoms no more than {trial.onset_max_months} months before joining."
+        )
+    if trial.fvc_min_percent is not None:
+        sentences.append(
+            f"Breathing (forced vital capacity): at least {trial.fvc_min_percent}% of predicted."
+        )
+    return sentences

@@ -4,6 +4,7 @@ added, never renamed or removed.
 """
 
 from trials.models import Trial
+from trials.models.eligibility import ELIGIBILITY_FIELDS
 
 # Rows are read in chunks of this many (`iterator(chunk_size=…)` with prefetching), so memory
 # does not grow with the number of trials.
@@ -31,6 +32,16 @@ CSV_COLUMNS = [
     "updated_at",
     # Added after the first release: new columns go at the end, so existing readers keep working.
     "status_checked",
+    # Issue 13: cell products and structured eligibility (empty = not stated).
+    "products",
+    "age_min_months",
+    "age_max_months",
+    "sex",
+    "edss_min",
+    "edss_max",
+    "alsfrs_min",
+    "onset_max_months",
+    "fvc_min_percent",
 ]
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -44,6 +55,16 @@ def neutralise(value) -> str:
 
 def _unique(values):
     return list(dict.fromkeys(v for v in values if v))
+
+
+def eligibility_record(trial: Trial) -> dict:
+    """Who may take part, as stated ranges; null = the sources do not state it. EDSS as a
+    string ("6.5") so that no reader turns it into 6.499999."""
+    record = {name: getattr(trial, name) for name in ELIGIBILITY_FIELDS}
+    record["sex"] = record["sex"] or None
+    for name in ("edss_min", "edss_max"):
+        record[name] = None if record[name] is None else str(record[name])
+    return record
 
 
 def trial_record(trial: Trial, base_url: str) -> dict:
@@ -84,6 +105,7 @@ def trial_record(trial: Trial, base_url: str) -> dict:
                 "dose_max": arm.dose_max,
                 "dose_unit": arm.dose_unit or None,
                 "administrations": arm.administrations,
+                "product": arm.product.slug if arm.product else None,
             }
             for arm in arms
         ],
@@ -109,6 +131,8 @@ def trial_record(trial: Trial, base_url: str) -> dict:
             for link in trial.publication_links
         ],
         "updated_at": trial.updated_at.isoformat(),
+        "products": _unique(arm.product.slug for arm in arms if arm.product),
+        "eligibility": eligibility_record(trial),
     }
 
 
@@ -121,5 +145,7 @@ def csv_row(record: dict) -> list[str]:
         "origins": "; ".join(record["origins"]),
         "publication_dois": "; ".join(p["doi"] for p in record["publications"] if p["doi"]),
         "has_results": "yes" if record["has_results"] else "no",
+        "products": "; ".join(record["products"]),
+        **record["eligibility"],
     }
     return [neutralise(joined.get(column, record.get(column))) for column in CSV_COLUMNS]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
+from browse import eligibility
 from browse.chart_data import continuous_years, start_year_family_chart
 from browse.charts import bar_chart, short_label
 from browse.conditional import catalogue_conditional
@@ -64,6 +65,12 @@ def active_chips(params: QueryDict, facets) -> list[dict]:
     for name, (label, _low, _high) in RANGES.items():
         if base.get(name):
             chips.append({"label": f"{label}: {base[name]}", "url": without(name, base[name])})
+    for question in eligibility.QUESTIONS:
+        if base.get(question.name):
+            value = base[question.name]
+            chips.append(
+                {"label": f"{question.chip}: {value}", "url": without(question.name, value)}
+            )
     return chips
 
 
@@ -158,8 +165,34 @@ class TrialListView(ListView):
             canonical_url=self.request.build_absolute_uri(
                 self.request.path + querystring(self.request.GET, page_size=None)
             ),
+            panel=self.eligibility_panel(params),
         )
+        answered = [q.name for q in eligibility.QUESTIONS if params.get(q.name)]
+        if answered:
+            for trial in context["trials"]:
+                trial.eligibility_checks = eligibility.row_checks(trial, params)
+            context["eligibility_note"] = eligibility.summary(self.filterset.qs, answered)
         return context
+
+    def eligibility_panel(self, params) -> dict:
+        """ "Could I take part?": the questions with their current answers; the form keeps the
+        chosen conditions and pre-sets the status to recruiting and not yet recruiting."""
+        return {
+            "action": self.request.path,
+            "conditions": params.getlist("condition") if self.panel_keeps_conditions else [],
+            "statuses": eligibility.STATUS_PRESET,
+            "questions": [
+                {**vars(q), "value": params.get(q.name, "")}
+                for q in eligibility.QUESTIONS
+                if q.condition in ("", *self.panel_conditions(params))
+            ],
+        }
+
+    panel_keeps_conditions = True
+
+    def panel_conditions(self, params) -> tuple[str, ...]:
+        # The MS question on MS pages, the ALS ones on ALS pages, all of them elsewhere.
+        return ("ms", "als")
 
 
 class TermTrialListView(TrialListView):
@@ -198,11 +231,36 @@ class TermTrialListView(TrialListView):
 class ConditionDetailView(TermTrialListView):
     model = Condition
     param = "condition"
+    panel_keeps_conditions = False  # the page's own condition is in its address
+
+    def panel_conditions(self, params):
+        by_id = {t.pk: t for t in self.vocabulary.terms["condition"]}
+        chain, term = set(), self.term
+        while term is not None and term.slug not in chain:
+            chain.add(term.slug)
+            term = by_id.get(term.parent_id)
+        asked = tuple(slug for slug in ("ms", "als") if slug in chain)
+        return asked or ("ms", "als")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["evidence_url"] = reverse(
+            "trials:condition-evidence", kwargs={"slug": self.term.slug}
+        )
+        return context
 
 
 class CellTypeDetailView(TermTrialListView):
     model = CellType
     param = "cell_type"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Named products of this cell type (already loaded with the vocabularies).
+        context["products"] = [
+            p for p in self.vocabulary.terms["product"] if p.cell_type_id == self.term.pk
+        ]
+        return context
 
 
 class RouteDetailView(TermTrialListView):

@@ -69,6 +69,19 @@ class EditingMixin:
                 ]
             },
         ),
+        (
+            "Who can take part",
+            {
+                "description": "Only what a source states plainly; leave the rest empty "
+                "(the public pages then say “not stated”).",
+                "fields": [
+                    ("age_min_months", "age_max_months", "sex"),
+                    ("edss_min", "edss_max"),
+                    ("alsfrs_min", "onset_max_months", "fvc_min_percent"),
+                    "eligibility_unmapped",
+                ],
+            },
+        ),
         ("Who", {"fields": ["sponsor", "collaborators"]}),
         (
             "Results and safety",

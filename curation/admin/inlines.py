@@ -14,10 +14,10 @@ class RegistryIdInline(admin.TabularInline):
 class InterventionInline(admin.StackedInline):
     model = Intervention
     extra = 0
-    autocomplete_fields = ["cell_type", "routes"]
+    autocomplete_fields = ["cell_type", "routes", "product"]
     fieldsets = [
         (None, {"fields": [("label", "role", "position"), "description"]}),
-        ("Cells", {"fields": [("cell_type", "origin", "tissue_source"), "routes"]}),
+        ("Cells", {"fields": [("cell_type", "origin", "tissue_source"), "routes", "product"]}),
         (
             "Dose and schedule",
             {

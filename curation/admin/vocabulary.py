@@ -8,7 +8,7 @@ from django.urls import path, reverse
 
 from curation.admin.imports import ris_upload_view
 from trials import services
-from trials.models import CellType, Condition, Organisation, Publication, Route
+from trials.models import CellProduct, CellType, Condition, Organisation, Publication, Route
 
 
 class ServiceWritesMixin:
@@ -106,6 +106,38 @@ class OrganisationAdmin(ServiceWritesMixin, admin.ModelAdmin):
 
     def delete_refusal(self, organisation):
         return services.organisation_delete_refusal(organisation)
+
+
+@admin.register(CellProduct)
+class CellProductAdmin(ServiceWritesMixin, admin.ModelAdmin):
+    """A named cell product; its trials come from the arms that link to it (on each trial's
+    page, "Cells" → product)."""
+
+    list_display = ["name", "developer", "cell_type", "origin"]
+    list_select_related = ["cell_type"]
+    search_fields = ["name", "aliases", "developer"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["cell_type"]
+    fields = [
+        ("name", "slug"),
+        "aliases",
+        "developer",
+        ("cell_type", "origin", "tissue_source"),
+        "description",
+        "sources",
+    ]
+
+    def create(self, product, user):
+        services.product_create(product=product, user=user)
+
+    def update(self, product, user):
+        services.product_update(product=product, user=user)
+
+    def delete(self, product, user):
+        services.product_delete(product=product, user=user)
+
+    def delete_refusal(self, product):
+        return services.product_delete_refusal(product)
 
 
 @admin.register(Publication)

@@ -12,9 +12,15 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import MARKER, NOTE, TrialFactory, browse_catalogue, full_trial
+from tests.helpers import (
+    MARKER,
+    NOTE,
+    TrialFactory,
+    browse_catalogue,
+    full_trial,
+)
 from trials import services
-from trials.models import Trial, Workflow
+from trials.models import CellType, Trial, Workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +55,7 @@ FILTER_CHOICES = {
 def membership(trial) -> dict[str, set[str]]:
     """Which option of each facet a trial belongs to, from the plain relations (not from the
     browse index the app counts with): the independent oracle for the facet tests."""
-    from trials.models import CellType, Condition, Phase
+    from trials.models import Condition, Phase
 
     def with_ancestors(term):
         chain = set()
@@ -213,6 +219,16 @@ PUBLIC_URLS = [
     "/trials/synthetic-browse-trial-c/",
     "/trials/synthetic-browse-trial-c/cite.ris",
     "/trials/synthetic-browse-trial-c/cite.bib",
+    # Issue 13: products, evidence across trials and "Could I take part?"
+    "/products/synthetic-product-1/",
+    "/trials/?product=synthetic-product-1",
+    "/trials/?q=synthocel-1",
+    "/conditions/als/evidence/",
+    "/conditions/als/evidence.csv",
+    "/conditions/ms/evidence/?sort=participants",
+    "/trials/?arm=msc-ntf:intrathecal&condition=als",
+    "/trials/?age=55&months_since_onset=30&alsfrs=40&status=RECRUITING&status=NOT_YET_RECRUITING",
+    "/trials/export.json?age=55&product=synthetic-product-1",
 ]
 
 
@@ -229,6 +245,19 @@ def test_unpublished_trials_never_appear_in_any_public_response(client, catalogu
 def test_searching_for_a_draft_finds_nothing(client, catalogue):
     assert titles(client.get(f"/trials/?q={MARKER}")) == set()
     assert read_json(client.get(f"/trials/export.json?q={MARKER}")) == []
+
+
+def test_unpublished_trials_are_not_on_the_new_pages_or_in_their_numbers(client, catalogue):
+    product = client.get("/products/synthetic-product-1/").context
+    assert [t.title for t in product["trials"]] == ["Synthetic browse trial C"]
+    assert product["treated_total"] == 196
+    evidence = client.get("/conditions/als/evidence/").context
+    assert evidence["trial_count"] == 3
+    row = next(r for r in evidence["rows"] if r.arm == "msc-ntf:intrathecal")
+    assert row.numbers["trials"].value == 1
+    assert row.numbers["participants"].value == 196
+    fits = client.get("/trials/?age=55&months_since_onset=30&condition=als")
+    assert titles(fits) == {"C", "D", "E"}  # no range stated: shown; drafts never
 
 
 def test_unpublished_trials_are_not_counted(client, catalogue):
@@ -353,6 +382,9 @@ def test_list_queries_are_fixed_whatever_the_page_size_and_matches(
     # The validators (index token and latest update, for ETag and Last-Modified) + 3
     # vocabularies + index token + ids left by the search (facets are counted in memory and
     # give the total: no COUNT) + page + 4 prefetches (conditions, ids, arms, routes) = 11.
+    # 3 vocabularies + cell products + index token + ids left by the search (facets are
+    # counted in memory and give the total: no COUNT) + page + 4 prefetches (conditions, ids,
+    # arms with their product, routes) = 11.
     with django_assert_num_queries(11) as captured:
         response = client.get(url)
     assert len(response.context["trials"]) == min(page_size, 25)

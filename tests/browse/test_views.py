@@ -168,10 +168,10 @@ def test_list_query_count_does_not_grow_with_rows(client, django_assert_num_quer
     many = count_queries("/trials/?condition=ms&cell_type=msc&page_size=100")
     assert few == many
     # The ETag/Last-Modified validators (index token and latest update, one query), 3
-    # vocabularies, the browse index token (facets and total are counted in memory), page,
-    # 4 prefetches (conditions, registry ids, arms, routes) = 10. The index itself was loaded
-    # by the request above.
-    with django_assert_num_queries(10):
+    # vocabularies + cell products, the browse index token (facets and total are counted in
+    # memory), page, 4 prefetches (conditions, registry ids, arms with their product, routes)
+    # = 11. The index itself was loaded by the request above.
+    with django_assert_num_queries(11):
         client.get("/trials/?condition=ms&cell_type=msc&page_size=100")
 
 

@@ -8,6 +8,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.helpers import tab_to
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -64,15 +66,6 @@ def test_researcher_searches_nurown_and_downloads_the_csv(page, demo_site):
         "NCT03799718",
     }
     assert all(row["cell_types"] == "msc-ntf" for row in rows)
-
-
-def tab_to(page, selector: str, limit: int = 80):
-    """Press Tab until the element matching `selector` has focus (keyboard only)."""
-    for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement?.matches(s)", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"could not reach {selector} with the Tab key")
 
 
 def test_the_list_is_usable_with_the_keyboard_alone(page, demo_site):

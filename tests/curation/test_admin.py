@@ -12,12 +12,14 @@ from tests.helpers import (
     change_url,
     form_data_from,
     full_trial,
+    product_factory,
     trial_form_data,
     with_arm,
     with_registry_id,
 )
 from trials import services
 from trials.models import (
+    CellProduct,
     Intervention,
     ProblemReport,
     RegistryId,
@@ -53,6 +55,8 @@ def any_instance(model):
         from trials.ingest.registry import import_ctgov_file
 
         import_ctgov_file(NUROWN.read_bytes(), name=NUROWN.name)
+    if model is CellProduct:
+        product_factory()
     return model.objects.first()
 
 

@@ -17,6 +17,7 @@ from tests.helpers import add_arm, full_trial
 from trials import services
 from trials.demo import DEMO_FILE
 from trials.models import (
+    CellProduct,
     CellType,
     Condition,
     FacetValue,
@@ -215,9 +216,17 @@ def test_export_writes_every_trial_in_every_state_by_id(catalogue):
         Trial.objects.order_by("pk").values_list("slug", flat=True)
     )
     assert {t["workflow"] for t in trials} == set(Workflow.values)
-    # Rows no trial refers to: the demo's three unlinked papers and the former sponsor.
-    assert [r["record"] for r in body[len(trials) :]] == ["publication"] * 3 + ["organisation"]
-    assert end == {"record": "end", "trials": 16, "publications": 3, "organisations": 1}
+    # The demo's four cell products first (trials link to them), then the trials, then rows no
+    # trial refers to: the demo's three unlinked papers and the former sponsor.
+    assert [r["record"] for r in body[:4]] == ["product"] * 4
+    assert [r["record"] for r in body[4 + len(trials) :]] == ["publication"] * 3 + ["organisation"]
+    assert end == {
+        "record": "end",
+        "trials": 16,
+        "publications": 3,
+        "organisations": 1,
+        "products": 4,
+    }
 
 
 def extends(backup, public) -> bool:
@@ -271,9 +280,11 @@ def wipe():
     services.trials_delete(queryset=Trial.objects.all())
     Publication.objects.all().delete()
     Organisation.objects.all().delete()
+    CellProduct.objects.all().delete()
 
 
 CATALOGUE_MODELS = (
+    CellProduct,
     Trial,
     RegistryId,
     Intervention,
@@ -290,7 +301,13 @@ CATALOGUE_MODELS = (
 def natural(obj):
     if obj is None:
         return None
-    for model, key in ((Trial, "slug"), (Condition, "slug"), (CellType, "slug"), (Route, "slug")):
+    for model, key in (
+        (Trial, "slug"),
+        (Condition, "slug"),
+        (CellType, "slug"),
+        (Route, "slug"),
+        (CellProduct, "slug"),
+    ):
         if isinstance(obj, model):
             return getattr(obj, key)
     if isinstance(obj, Organisation):
@@ -342,7 +359,7 @@ def public_pages(client) -> dict:
 def test_round_trip_loses_nothing(catalogue, client, tmp_path, curator, reviewer):
     first = export(tmp_path / "first.jsonl")
     before, pages_before = snapshot(), public_pages(client)
-    assert len(first) == 1 + 16 + 4 + 1  # header, trials, unlinked rows, end
+    assert len(first) == 1 + 4 + 16 + 4 + 1  # header, products, trials, unlinked rows, end
     wipe()
     assert Trial.objects.count() == Publication.objects.count() == 0
 

@@ -176,12 +176,13 @@ def test_list_with_the_new_filter_and_sort_keeps_a_fixed_query_count(
     for n in range(3, 30):
         full_trial(n)
     client.get(url)
-    # 3 vocabularies, the index token, the page (evidence rank is a subquery of it) and 4
-    # prefetches (conditions, registry ids, arms, routes) = 9, as for the plain list.
-    with django_assert_num_queries(9):
+    # 3 vocabularies + cell products, the index token, the page (evidence rank is a subquery
+    # of it) and 4 prefetches (conditions, registry ids, arms, routes) = 10, as for the plain
+    # list.
+    with django_assert_num_queries(10):
         response = client.get(url)
     assert len(response.context["trials"]) == 30
-    assert len(few.captured_queries) == 9
+    assert len(few.captured_queries) == 10
 
 
 # --- dated statuses ---------------------------------------------------------------------------
@@ -234,9 +235,10 @@ def test_exports_carry_status_checked_and_csv_adds_it_as_the_last_column(client)
     assert checked["Synthetic status never checked"] == (None, None)
     body = b"".join(client.get("/trials/export.csv").streaming_content).decode("utf-8-sig")
     header, *rows = list(csv.reader(io.StringIO(body)))
-    assert header[-1] == "status_checked"
-    assert header[-2] == "updated_at"  # the existing columns keep their places
-    assert {row[header.index("title")]: row[-1] for row in rows} == {
+    # Added after updated_at; later columns (issue 13) follow it, existing ones keep places.
+    assert header[header.index("updated_at") + 1] == "status_checked"
+    checked = header.index("status_checked")
+    assert {row[header.index("title")]: row[checked] for row in rows} == {
         "Synthetic exported status": "2012-11",
         "Synthetic status never checked": "",
     }

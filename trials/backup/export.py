@@ -10,7 +10,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from trials.backup.format import DATES, FORMAT, VERSION
+from trials.backup.products import product_record
 from trials.models import (
+    CellProduct,
     Organisation,
     Publication,
     Trial,
@@ -135,6 +137,7 @@ def trial_backup_record(trial: Trial, base_url: str = "") -> dict:
             "created_by": _username(trial.created_by),
             "last_verified": _iso(trial.last_verified),
             "curator_notes": trial.curator_notes,
+            "eligibility_unmapped": trial.eligibility_unmapped,
             "edited_since_review": trial.edited_since_review,
             "version": trial.version,
             "created_at": _iso(trial.created_at),
@@ -152,7 +155,11 @@ def backup_records(*, base_url: str = "", exported_at=None) -> Iterator[dict]:
         "version": VERSION,
         "exported_at": _iso(exported_at or timezone.now()),
     }
-    counts = Counter(trials=0, publications=0, organisations=0)
+    counts = Counter(trials=0, publications=0, organisations=0, products=0)
+    # Products before the trials whose arms link to them.
+    for product in CellProduct.objects.select_related("cell_type").order_by("pk"):
+        counts["products"] += 1
+        yield product_record(product)
     for trial in Trial.objects.for_backup().order_by("pk").iterator(chunk_size=CHUNK):
         counts["trials"] += 1
         yield trial_backup_record(trial, base_url)

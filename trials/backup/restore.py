@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from trials import services
 from trials.backup.format import DATES, FORMAT, VERSION, BackupError
+from trials.backup.products import arm_product, eligibility_data, restore_product
 from trials.models import (
     CellType,
     Condition,
@@ -169,6 +170,7 @@ class _Importer:
             for model in (Condition, CellType, Route)
         }
         self.last_line = 0
+        self.products = 0
 
     def add(self, line: int, data: dict) -> None:
         self.last_line = line
@@ -189,6 +191,9 @@ class _Importer:
         elif kind == "organisation":
             self._organisation(fields, self._organisation_data(fields))
             self.counts["organisations"] += 1
+        elif kind == "product":
+            restore_product(fields)
+            self.products += 1
         elif kind == "end":
             self.end = fields
         else:
@@ -205,6 +210,8 @@ class _Importer:
             expected = self.end.integer(key, nullable=False)
             if expected != count:
                 raise self.end.error(key, f"the end record counts {expected}, the file has {count}")
+        if "products" in self.end.data and self.end.integer("products") != self.products:
+            raise self.end.error("products", f"the file has {self.products} product(s)")
         # The services indexed each trial as they built it; the bookkeeping restored after
         # them (positions) changes the order of the search document, so index once more.
         services.trials_reindex(trial_ids=self.trial_ids)
@@ -288,6 +295,7 @@ class _Importer:
             "administrations": arm.integer("administrations"),
             "interval": arm.text("interval"),
             "co_treatment": arm.text("co_treatment"),
+            "product": arm_product(arm),
         }
 
     def _outcome_data(self, outcome: _Fields) -> dict:
@@ -332,6 +340,7 @@ class _Importer:
             **{name: f.date(name) for name in DATES},
             **{f"{name}_precision": precisions.text(name) for name in DATES},
             **self._status_check(f),
+            **eligibility_data(f),
             "has_results": f.boolean("has_results"),
             "results_summary": f.text("results_summary"),
             "serious_adverse_events": f.integer("serious_adverse_events"),

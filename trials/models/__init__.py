@@ -13,6 +13,7 @@ from trials.choices import (
     PublicationRole,
     Registry,
     ReportStatus,
+    Sex,
     SourceKind,
     Status,
     StatusSource,
@@ -26,6 +27,7 @@ from trials.models.imports import RegistryRecord
 from trials.models.index import BrowseIndexState, FacetValue
 from trials.models.organisations import Organisation
 from trials.models.parts import Intervention, Outcome, RegistryId, Site
+from trials.models.products import CellProduct
 from trials.models.trial import Trial
 from trials.models.vocab import CellType, Condition, Route
 
@@ -33,6 +35,7 @@ __all__ = [
     "Allocation",
     "ArmRole",
     "BrowseIndexState",
+    "CellProduct",
     "CellType",
     "Condition",
     "Control",
@@ -56,6 +59,7 @@ __all__ = [
     "RegistryRecord",
     "ReportStatus",
     "Route",
+    "Sex",
     "Site",
     "Source",
     "SourceKind",

@@ -110,6 +110,14 @@ class Intervention(models.Model):
         help_text="Autologous: the patient's own cells. Allogeneic: from a donor.",
     )
     tissue_source = models.CharField(max_length=20, choices=TissueSource, blank=True)
+    product = models.ForeignKey(
+        "trials.CellProduct",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="arms",
+        help_text="The named cell product this arm received (e.g. NurOwn), if it has one.",
+    )
     routes = models.ManyToManyField(
         "trials.Route",
         blank=True,

@@ -11,7 +11,9 @@ from trials.models.parts import Intervention, RegistryId
 def _arms() -> Prefetch:
     return Prefetch(
         "interventions",
-        queryset=Intervention.objects.select_related("cell_type").prefetch_related("routes"),
+        queryset=Intervention.objects.select_related("cell_type", "product").prefetch_related(
+            "routes"
+        ),
     )
 
 

@@ -23,6 +23,7 @@ from trials.choices import (
     in_choices,
 )
 from trials.constraints import FieldCheckConstraint
+from trials.models.eligibility import ELIGIBILITY_CONSTRAINTS, EligibilityFields
 from trials.models.organisations import Organisation
 from trials.models.querysets import TrialQuerySet
 
@@ -39,7 +40,7 @@ def _date_rule(later: str, earlier: str = "start_date") -> FieldCheckConstraint:
     )
 
 
-class Trial(models.Model):
+class Trial(EligibilityFields, models.Model):
     """One clinical trial, published study or clinic offering of a cell therapy."""
 
     # Identity
@@ -292,6 +293,7 @@ class Trial(models.Model):
                 )
                 for field in ("target_enrollment", "actual_enrollment")
             ),
+            *ELIGIBILITY_CONSTRAINTS,
         ]
 
     def __str__(self):
@@ -380,6 +382,19 @@ class Trial(models.Model):
             if item not in seen:
                 seen.append(item)
         return seen
+
+    @property
+    def product_list(self) -> list:
+        """The named cell products of the arms, once each (needs arms with `product`)."""
+        products: dict[int, object] = {}
+        for arm in self.interventions.all():
+            if arm.product_id:
+                products.setdefault(arm.product_id, arm.product)
+        return list(products.values())
+
+    @property
+    def eligibility_sentences(self) -> list[str]:
+        return formatting.eligibility_sentences(self)
 
     @property
     def route_list(self) -> list:

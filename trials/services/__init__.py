@@ -6,6 +6,7 @@ callers write `services.trial_create(...)` and need not know where a function li
 - records: a trial, its parts, organisations and publications;
 - vocabulary: terms and organisations, renamed, moved or deleted with the trials they touch;
 - index: the browse index (search document and facet rows);
+- products: cell products and the arms that use them;
 - workflow: review steps and revert;
 - reports: problem reports from the public.
 """
@@ -14,6 +15,14 @@ from trials.services.index import (
     browse_index_changed,
     refresh_planner_statistics,
     trials_reindex,
+)
+from trials.services.products import (
+    intervention_set_product,
+    product_create,
+    product_delete,
+    product_delete_refusal,
+    product_trial_ids,
+    product_update,
 )
 from trials.services.recording import (
     CURATION_FIELDS,
@@ -93,6 +102,7 @@ __all__ = [
     "browse_index_changed",
     "change_record",
     "intervention_add",
+    "intervention_set_product",
     "organisation_create",
     "organisation_delete",
     "organisation_delete_refusal",
@@ -104,6 +114,11 @@ __all__ = [
     "problem_report_dismiss",
     "problem_report_handle",
     "problem_report_mark_fixed",
+    "product_create",
+    "product_delete",
+    "product_delete_refusal",
+    "product_trial_ids",
+    "product_update",
     "publication_get_or_create",
     "publication_link",
     "refresh_planner_statistics",

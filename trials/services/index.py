@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from trials.choices import Phase, Workflow
+from trials.choices import EndpointMet, OutcomeKind, Phase, Workflow
 from trials.completeness import has_peer_reviewed_publication
 from trials.models import (
     BrowseIndexState,
@@ -26,6 +26,25 @@ from trials.models import (
     Trial,
     TrialPublication,
 )
+
+# What a trial reports, for "n of m trials reporting" in the evidence table (`reported=`).
+REPORTED = {
+    "enrollment": "actual_enrollment",
+    "saes": "serious_adverse_events",
+    "related_saes": "treatment_related_saes",
+    "deaths": "deaths",
+}
+
+
+def primary_endpoint(outcomes) -> str:
+    """`met` when any primary outcome was met, `not_met` when primary outcomes were reported
+    and none was met, `not_reported` otherwise (no primary outcome or no verdict)."""
+    verdicts = {o.primary_endpoint_met for o in outcomes if o.kind == OutcomeKind.PRIMARY}
+    if EndpointMet.YES in verdicts:
+        return "met"
+    if EndpointMet.NO in verdicts:
+        return "not_met"
+    return "not_reported"
 
 
 # The browse index (search document + facet rows). Every service that changes a trial or its
@@ -49,6 +68,9 @@ def _search_document(trial: Trial, conditions: dict, cell_types: dict) -> str:
             cell_chain = _with_ancestors(cell_types.get(arm.cell_type_id), cell_types)
             parts += [term.name for term in cell_chain]
         parts += [route.name for route in arm.routes.all()]
+        if arm.product:
+            # Search finds a product by any of its names (NurOwn, MSC-NTF, debamestrocel).
+            parts += [arm.product.name, *arm.product.alias_list]
     if trial.sponsor:
         parts.append(trial.sponsor.name)
     parts += [organisation.name for organisation in trial.collaborators.all()]
@@ -80,7 +102,19 @@ def _facet_rows(trial: Trial, conditions: dict, cell_types: dict) -> set[tuple[s
         if arm.origin:
             rows.add(("origin", arm.origin))
         rows |= {("route", route.slug) for route in arm.routes.all()}
+        if arm.product:
+            rows.add(("product", arm.product.slug))
+        if arm.cell_type_id:
+            # The evidence table's cells: this exact cell type given by this exact route, in
+            # the same arm (a trial of MSC by vein and NSC into the spine is in neither
+            # "MSC intrathecal" nor "NSC intravenous"). "cell:" = route not stated.
+            cell = cell_types[arm.cell_type_id].slug
+            rows |= {("arm", f"{cell}:{route.slug}") for route in arm.routes.all()} or {
+                ("arm", f"{cell}:")
+            }
     rows |= {("country", site.country.code) for site in trial.sites.all()}
+    rows |= {("reported", name) for name in REPORTED if getattr(trial, REPORTED[name]) is not None}
+    rows.add(("endpoint", primary_endpoint(trial.outcomes.all())))
     return rows
 
 
@@ -105,7 +139,13 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
                 "registry_ids",
                 "collaborators",
                 "sites",
-                Prefetch("interventions", queryset=Intervention.objects.prefetch_related("routes")),
+                "outcomes",
+                Prefetch(
+                    "interventions",
+                    queryset=Intervention.objects.select_related("product").prefetch_related(
+                        "routes"
+                    ),
+                ),
                 Prefetch(
                     "trialpublication_set",
                     queryset=TrialPublication.objects.select_related("publication"),

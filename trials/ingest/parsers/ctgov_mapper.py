@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from trials.choices import OutcomeKind, Registry, StatusSource
-from trials.ingest.parsers import doses, mapping, rules
+from trials.ingest.parsers import doses, eligibility, mapping, rules
 from trials.ingest.parsers.errors import ImportFileError
 from trials.ingest.parsers.study import (
     MappedArm,
@@ -65,6 +65,7 @@ class _StudyMapper:
         outcomes = self.outcomes()
         sites = self.sites()
         references = self.references()
+        self.eligibility()
         if isinstance(self.study.get("hasResults"), bool):
             self.fields["has_results"] = self.study["hasResults"]
         cell = [iv for iv in interventions if iv["signal"]]
@@ -95,6 +96,29 @@ class _StudyMapper:
             unmapped=tuple(self.unmapped),
             raw=self.study,
         )
+
+    def eligibility(self) -> None:
+        """Ages and sex from eligibilityModule; scales from the criteria text where it states
+        them plainly (parsers/eligibility.py); the other scale lines go to the curator."""
+        module = "eligibilityModule"
+        for key, field_name in (("minimumAge", "age_min_months"), ("maximumAge", "age_max_months")):
+            raw = _text(self.get(f"{module}.{key}"))
+            months = eligibility.age_months(raw)
+            if months is not None:
+                self.fields[field_name] = months
+            elif raw:
+                self.note(f"{module}.{key}", raw, "not an age we can read")
+        if (sex := _text(self.get(f"{module}.sex")).upper()) in eligibility.SEXES:
+            self.fields["sex"] = sex
+        # Line breaks kept (not _text): the criteria are read line by line.
+        values, notes = eligibility.criteria_values(
+            self.get(f"{module}.eligibilityCriteria", str) or ""
+        )
+        self.fields |= values
+        for line in notes:
+            self.note(f"{module}.eligibilityCriteria", line, "not a plain range: check by hand")
+        if notes:
+            self.fields["eligibility_unmapped"] = "\n".join(notes)
 
     # --- identity, design, dates -------------------------------------------------------------
 

@@ -22,5 +22,6 @@ class Command(BaseCommand):
             services.refresh_planner_statistics()
         self.stdout.write(
             f"Demo catalogue: {len(report.created)} trial(s) created, "
+            f"{len(report.updated)} given their cell product or eligibility, "
             f"{len(report.unchanged)} already present and left unchanged."
         )
