@@ -18,6 +18,7 @@ from trials.choices import (
     OutcomeKind,
     Phase,
     PublicationRole,
+    Sex,
     Status,
     StatusSource,
     TissueSource,
@@ -44,6 +45,9 @@ class InterventionRecord(serializers.Serializer):
     dose_max = serializers.IntegerField(allow_null=True, help_text="cells")
     dose_unit = _choice(DoseUnit, allow_null=True)
     administrations = serializers.IntegerField(allow_null=True)
+    product = serializers.CharField(
+        allow_null=True, help_text="slug of the named cell product this arm received"
+    )
 
 
 class OutcomeRecord(serializers.Serializer):
@@ -61,6 +65,21 @@ class PublicationRecord(serializers.Serializer):
     year = serializers.IntegerField(allow_null=True)
     doi = serializers.CharField(allow_null=True)
     pmid = serializers.CharField(allow_null=True)
+
+
+class EligibilityRecord(serializers.Serializer):
+    """Who may take part, as stated ranges; null: the sources do not state it."""
+
+    age_min_months = serializers.IntegerField(allow_null=True)
+    age_max_months = serializers.IntegerField(allow_null=True)
+    sex = _choice(Sex, allow_null=True)
+    edss_min = serializers.CharField(allow_null=True, help_text='a string, e.g. "6.5"')
+    edss_max = serializers.CharField(allow_null=True, help_text='a string, e.g. "6.5"')
+    alsfrs_min = serializers.IntegerField(allow_null=True)
+    onset_max_months = serializers.IntegerField(
+        allow_null=True, help_text="most months since symptom onset"
+    )
+    fvc_min_percent = serializers.IntegerField(allow_null=True)
 
 
 class TrialRecord(serializers.Serializer):
@@ -97,6 +116,8 @@ class TrialRecord(serializers.Serializer):
     outcomes = OutcomeRecord(many=True)
     publications = PublicationRecord(many=True)
     updated_at = serializers.DateTimeField()
+    products = _slugs("slugs of the named cell products its arms use")
+    eligibility = EligibilityRecord()
 
     def to_representation(self, instance):
         return trial_record(instance, self.context["base_url"])

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from browse.api.serializers import TrialRecord
+from browse.filters import FACETS
 from tests.helpers import MARKER, TrialFactory, browse_catalogue, full_trial
 from trials import services
 from trials.models import Publication, Workflow
@@ -59,18 +60,8 @@ def test_the_api_and_the_list_page_give_the_same_trials_count_and_facets(client,
     assert api_facets == html_facets
 
 
-FACET_NAMES = [
-    "condition",
-    "cell_type",
-    "route",
-    "phase",
-    "status",
-    "origin",
-    "listing",
-    "country",
-    "has_results",
-    "has_publication",
-]
+# Every facet the list counts, the evidence links' hidden ones included.
+FACET_NAMES = FACETS
 
 
 def test_a_trial_is_the_export_record(client, catalogue):
@@ -268,12 +259,13 @@ def count_queries(client, url) -> int:
 @pytest.mark.parametrize(
     "url, expected",
     [
-        # validators (token, latest update) + 3 vocabularies + index token + page + 6
-        # prefetches (conditions, registry ids, outcomes, arms, arm routes, publications) = 12;
-        # the facets are counted in memory, so asking for them costs nothing more.
-        ("/api/v1/trials/?page_size=100", 12),
-        ("/api/v1/trials/?page_size=100&facets=condition,cell_type,route,phase,country", 12),
-        ("/api/v1/trials/?condition=ms&q=synthetic&page_size=100", 13),  # + ids left by q
+        # validators (token, latest update) + 3 vocabularies + cell products + index token +
+        # page + 6 prefetches (conditions, registry ids, outcomes, arms with their product, arm
+        # routes, publications) = 13; the facets are counted in memory, so asking for them
+        # costs nothing more.
+        ("/api/v1/trials/?page_size=100", 13),
+        ("/api/v1/trials/?page_size=100&facets=condition,cell_type,route,phase,country", 13),
+        ("/api/v1/trials/?condition=ms&q=synthetic&page_size=100", 14),  # + ids left by q
         # validators + the trial + the same 6 prefetches = 8. By a registry id: the slug is
         # tried first, for the validators and for the trial, so 2 more.
         ("/api/v1/trials/synthetic-test-trial-SLUG/", 8),

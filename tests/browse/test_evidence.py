@@ -270,9 +270,9 @@ def synthetic(n, product):
         # condition, 3 vocabularies + products, index rows, trial facts, map rows
         ("/conditions/als/evidence/", 8),
         ("/conditions/als/evidence.csv", 7),  # the same without the map's rows
-        # the list with eligibility answers: as the plain list + the ids the answers leave +
-        # the "not stated" count
-        ("/trials/?age=40&months_since_onset=30&condition=als&page_size=100", 12),
+        # the list with eligibility answers: as the plain list (with its ETag validators) + the
+        # ids the answers leave + the "not stated" count
+        ("/trials/?age=40&months_since_onset=30&condition=als&page_size=100", 13),
     ],
 )
 def test_new_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries, url, queries):

@@ -176,13 +176,13 @@ def test_list_with_the_new_filter_and_sort_keeps_a_fixed_query_count(
     for n in range(3, 30):
         full_trial(n)
     client.get(url)
-    # 3 vocabularies + cell products, the index token, the page (evidence rank is a subquery
-    # of it) and 4 prefetches (conditions, registry ids, arms, routes) = 10, as for the plain
-    # list.
-    with django_assert_num_queries(10):
+    # The ETag validators, 3 vocabularies + cell products, the index token, the page
+    # (evidence rank is a subquery of it) and 4 prefetches (conditions, registry ids, arms,
+    # routes) = 11, as for the plain list.
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert len(response.context["trials"]) == 30
-    assert len(few.captured_queries) == 10
+    assert len(few.captured_queries) == 11
 
 
 # --- dated statuses ---------------------------------------------------------------------------
