@@ -264,11 +264,11 @@ def test_any_text_gives_records_or_the_one_error(lines):
 
 def test_continuation_lines_are_joined_in_linear_time():
     """Issue 11: each continuation line was joined onto the value so far, so a value of n lines
-    cost n² (320,000 lines took 6.6 s). Joined once now: well under a second."""
+    cost n² (320,000 lines took 6.6 s). Joined once now: about 0.3 s alone, ~1 s beside other tests."""
     lines = 320_000
     text = "TY  - JOUR\nAB  - start\n" + "more words\n" * lines + "ER  - \n"
     started = time.perf_counter()
     [record] = ris.parse_ris(text)
     elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"{lines} continuation lines took {elapsed:.2f} s"
+    assert elapsed < 3.0, f"{lines} continuation lines took {elapsed:.2f} s"
     assert record.abstract.startswith("start more words more words")
