@@ -287,3 +287,18 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+# Registry sync (issue 11): where the APIs are, and how politely we call them. Tests and mirrors
+# point the URLs elsewhere; tests also shorten the backoff.
+CTGOV_API_URL = os.environ.get("CTGOV_API_URL", "https://clinicaltrials.gov/api/v2").rstrip("/")
+PUBMED_EUTILS_URL = os.environ.get(
+    "PUBMED_EUTILS_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+).rstrip("/")
+SYNC_RATE_LIMIT = float(os.environ.get("SYNC_RATE_LIMIT") or "3")  # requests a second, at most
+SYNC_MAX_RETRIES = 4  # after the first attempt, on connection errors, 429 and 5xx
+SYNC_BACKOFF_BASE = 1.0  # seconds; doubled at each retry unless Retry-After says otherwise
+SYNC_MAX_RETRY_AFTER = 300  # seconds: a longer Retry-After is a failure, not a wait
+SYNC_TIMEOUT_CONNECT = 10.0
+SYNC_TIMEOUT_READ = 60.0
+SYNC_USER_AGENT = (
+    "CellTherapyTrialTracker/0.1 (curated catalogue of cell-therapy trials in MS and ALS)"
+)

@@ -448,3 +448,49 @@ class Watch:
         assert violations == [], (where, violations)
         assert self.console == [], (where, self.console)
         assert self.errors == [], (where, self.errors)
+
+
+# --- a local fake of the registry APIs (no test reaches the internet) ------------------------
+
+
+class FakeApi:
+    """A small WSGI app on a thread, answering from `routes` ({path: [answers]}): each answer
+    is (status, headers, body) and is used once, the last one for ever after. `seen` lists
+    every request as (path, query string, User-Agent)."""
+
+    def __init__(self, routes):
+        from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        self.routes = {path: list(answers) for path, answers in routes.items()}
+        self.seen = []
+        self.server = make_server("127.0.0.1", 0, self._app, handler_class=Quiet)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        import threading
+
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _app(self, environ, start_response):
+        path = environ["PATH_INFO"]
+        self.seen.append((path, environ.get("QUERY_STRING", ""), environ.get("HTTP_USER_AGENT")))
+        answers = self.routes.get(path)
+        if not answers:
+            status, headers, body = 404, {}, b'{"message": "not found"}'
+        else:
+            status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(body, dict | list):
+            body = json.dumps(body).encode()
+        reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests"}.get(status, "Error")
+        start_response(
+            f"{status} {reason}",
+            [("Content-Type", "application/json"), *[(k, v) for k, v in headers.items()]],
+        )
+        return [body]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -142,9 +142,13 @@ class RegistryRecordAdmin(admin.ModelAdmin):
 
     @admin.display(description="Registry says")
     def raw_json(self, obj):
+        try:
+            text = json.dumps(obj.raw, indent=2, ensure_ascii=False)
+        except RecursionError:
+            # A record kept before imports refused deep nesting (issue 11): say so, not 500.
+            return "The record is nested too deeply to show; it was refused by later imports."
         return format_html(
-            "<details><summary>The record as imported</summary><pre>{}</pre></details>",
-            json.dumps(obj.raw, indent=2, ensure_ascii=False),
+            "<details><summary>The record as imported</summary><pre>{}</pre></details>", text
         )
 
     @admin.display(description="Registry values that differ from curated ones")

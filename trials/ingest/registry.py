@@ -395,7 +395,16 @@ def accept_pending(record: RegistryRecord, key: str, *, user) -> None:
         record = RegistryRecord.objects.select_for_update().get(pk=record.pk)
         if key not in record.pending:
             raise ValidationError(f"No registry value is waiting for {key}.")
-        new = record.pending.pop(key)["registry"]
+        waiting = record.pending.pop(key)
+        new = waiting["registry"]
+        # The curator decided against the curated value shown beside the registry's. If another
+        # curator changed the field since, accepting would silently overwrite their edit.
+        Trial.objects.select_for_update().filter(pk=record.trial_id).first()
+        if current_values(record.trial, [key])[key] != waiting.get("curated"):
+            raise ValidationError(
+                f"Someone changed {key} on the trial after this registry value was offered; "
+                "nothing was changed. Reload the registry record and decide again."
+            )
         study = ctgov.map_study(record.raw)
         if key not in PART_GROUPS and key not in study.fields:
             raise ValidationError(f"The registry no longer states {key}; nothing to accept.")

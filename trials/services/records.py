@@ -27,7 +27,6 @@ from trials.models import (
 )
 from trials.services.index import browse_index_changed
 from trials.services.recording import (
-    CURATION_FIELDS,
     _record,
     _reindex,
     change_record,
@@ -138,15 +137,28 @@ def trial_update(
 ) -> Trial:
     """Change plain fields of a trial, validated, and keep its search document current.
     With `expected_version` (the version the change was based on), a trial that someone else
-    changed meanwhile raises StaleEditError and nothing is written."""
+    changed meanwhile raises StaleEditError and nothing is written.
+
+    The row is locked (select_for_update) and read afresh, and only the columns whose value
+    changes are saved: the caller's copy may be stale, and saving every column from it undid a
+    reviewer's concurrent withdrawal or another curator's version-checked edit (issue 11)."""
     if expected_version is not None:
         trial_claim_version(trial=trial, expected_version=expected_version)
-    else:
-        trial.refresh_from_db(fields=[f for f in CURATION_FIELDS if f not in fields])
+    locked = Trial.objects.select_for_update().get(pk=trial.pk)
+    changed = []
     for name, value in fields.items():
-        setattr(trial, name, value)
-    trial_validate(trial)
-    trial.save()
+        field = Trial._meta.get_field(name)
+        if getattr(locked, field.attname if field.is_relation else name) != (
+            value.pk if field.is_relation and value is not None else value
+        ):
+            changed.append(name)
+        setattr(locked, name, value)
+    trial_validate(locked)
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    # The caller's copy now holds the row as saved.
+    for model_field in Trial._meta.concrete_fields:
+        setattr(trial, model_field.attname, getattr(locked, model_field.attname))
     _reindex(trial)
     # A claimed version is already the next one: one edit, one step.
     _record(trial, user=user, reason=reason, bump=expected_version is None)

@@ -380,3 +380,51 @@ def test_a_reimport_moves_the_registry_status_check_along(curator):
     assert updated.outcome == "updated" and "status_checked" in updated.changed
     trial.refresh_from_db()
     assert trial.status_check_display == "registry, checked Jun 2025"
+
+
+def test_accepting_a_registry_value_refuses_when_another_curator_changed_the_field(curator):
+    """Issue 11: "Use the registry's" overwrote an edit made after the value was offered."""
+    from django.core.exceptions import ValidationError
+
+    from trials.ingest.registry import accept_pending
+
+    [created] = import_ctgov_file(NUROWN.read_bytes(), name="v1.json").records
+    trial = created.trial
+    services.trial_update(trial=trial, actual_enrollment=189, user=curator, reason="Per paper")
+    later = nurown(**{"designModule.enrollmentInfo": {"count": 200, "type": "ACTUAL"}})
+    import_ctgov_file(later, name="v2.json")
+    record = RegistryRecord.objects.get(trial=trial)
+    # Another curator saves a newer, version-checked value after the registry's was offered.
+    trial.refresh_from_db()
+    services.trial_update(
+        trial=trial, expected_version=trial.version, actual_enrollment=190, user=curator
+    )
+    with pytest.raises(ValidationError, match="Someone changed actual_enrollment"):
+        accept_pending(record, "actual_enrollment", user=curator)
+    trial.refresh_from_db()
+    assert trial.actual_enrollment == 190
+    assert "actual_enrollment" in RegistryRecord.objects.get(pk=record.pk).pending
+
+
+def test_a_study_nested_1200_levels_deep_is_refused_and_writes_nothing():
+    """It used to import, and its registry-record admin page then answered 500."""
+    study = json.loads(NUROWN.read_text())
+    deep: dict = {}
+    node = deep
+    for _ in range(1_200):
+        node["x"] = {}
+        node = node["x"]
+    study["protocolSection"]["descriptionModule"] = {"briefSummary": "x", "extra": deep}
+    before = catalogue_counts()
+    # json.dumps itself cannot write 1,200 levels with the default recursion limit.
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(5_000)
+    try:
+        data = json.dumps(study).encode()
+    finally:
+        sys.setrecursionlimit(limit)
+    result = import_ctgov_file(data, name="deep.json")
+    assert "nested" in result.error
+    assert catalogue_counts() == before

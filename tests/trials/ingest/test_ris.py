@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -259,3 +260,16 @@ def test_any_text_gives_records_or_the_one_error(lines):
     with contextlib.suppress(ImportFileError):
         for record in ris.parse_ris("\n".join(lines)):
             assert record.year is None or 1900 <= record.year <= 2100
+
+
+def test_continuation_lines_are_joined_in_linear_time():
+    """Issue 11: each continuation line was joined onto the value so far, so a value of n lines
+    cost n² (320,000 lines took 6.6 s, here 16 s). Joined once now: about 0.3 s alone, ~1 s
+    beside other tests."""
+    lines = 320_000
+    text = "TY  - JOUR\nAB  - start\n" + "more words\n" * lines + "ER  - \n"
+    started = time.perf_counter()
+    [record] = ris.parse_ris(text)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 3.0, f"{lines} continuation lines took {elapsed:.2f} s"
+    assert record.abstract.startswith("start more words more words")

@@ -150,12 +150,45 @@ def _json_error(text: str, exc: json.JSONDecodeError) -> ImportFileError:
     )
 
 
+# A real v2 study is nested about ten levels deep. Far deeper input is refused before it is
+# kept: a study nested 1,200 levels deep used to import, and every later json.dumps of its raw
+# record (the registry-record admin page) then failed with RecursionError, a 500.
+MAX_NESTING = 64
+
+
+def nesting_depth(value: Any, *, limit: int = MAX_NESTING) -> int:
+    """How deeply lists and objects nest in `value` (a scalar is 0), counted without recursion
+    and stopping once past `limit`."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def map_study(study: Any, *, record: str | int | None = None) -> MappedStudy:
-    """Map one v2 study object. Raises ImportFileError when it is not a study or holds an
-    unknown phase code; `record` names it in the message until its NCT id is known."""
+    """Map one v2 study object. Raises ImportFileError when it is not a study, is nested
+    unreasonably deep, or holds an unknown phase code; `record` names it in the message until
+    its NCT id is known."""
     if not isinstance(study, dict) or not isinstance(study.get("protocolSection"), dict):
         raise ImportFileError(
             'not a ClinicalTrials.gov study: it has no "protocolSection" object', record=record
+        )
+    if nesting_depth(study) > MAX_NESTING:
+        raise ImportFileError(
+            f"the study is nested more than {MAX_NESTING} levels deep (a ClinicalTrials.gov "
+            "study is about ten): refused as malformed",
+            record=record,
         )
     nct_raw = get_path(study, "protocolSection.identificationModule.nctId")
     nct = rules.registry_id(Registry.NCT, nct_raw if isinstance(nct_raw, str) else "")

@@ -21,21 +21,28 @@ class Dose:
 
 
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_DOSE_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_CELL_NOUN = r"(?:cells?\b|[A-Za-z-]*(?:MSC|NSC|NPC|HSC)s?\b|MSC-NTF\b)"
+# Registry text is untrusted: every repetition below is bounded and every token atomic
+# (`(?>…)`), so a match attempt at one position costs a bounded number of steps and a text of
+# n characters costs O(n). The old, unbounded pattern backtracked exponentially: an arm
+# description ending "Lot 1" + ",111" × 18 took seconds to map.
+_DOSE_NUM = r"(?>\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,6})?|\d{1,12}(?:\.\d{1,6})?)"
+_CELL_NOUN = r"(?:cells?\b|[A-Za-z-]{0,40}(?:MSC|NSC|NPC|HSC)s?\b|MSC-NTF\b)"
 # Words that may sit between the number and the cells: "million autologous MSC-NTF cells"; not
 # words that would join two different numbers ("3 injections of cells").
 _NOT_A_DESCRIPTOR = (
     r"(?!(?:of|per|and|or|to|with|every|injections?|infusions?|doses?|administrations?)\b)"
 )
+_SEPARATOR = r"(?>\s{0,3}(?:,\s{0,3}or|,\s{0,3}and|,|-|–|—|to|or|and)\s{0,3})"
 DOSE_PATTERN = re.compile(
-    rf"(?P<values>(?:{_DOSE_NUM})(?:\s*(?:,|-|–|—|to|or|and|,\s*or|,\s*and)\s*(?:{_DOSE_NUM}))*)"
-    rf"(?:\s*(?:×|x|\*)\s*10\s*(?:\^|e|\*\*)?\s*\(?(?P<exp>[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]{{1,2}})\)?"
-    rf"|\s*(?P<word>million|billion|thousand)\b)?"
-    rf"(?P<between>(?:\s+{_NOT_A_DESCRIPTOR}[A-Za-z][\w-]*){{0,3}}?)\s*{_CELL_NOUN}"
-    rf"(?P<per_kg>\s*(?:/|per)\s*(?:kg|kilogram)\b(?:\s+(?:of\s+)?body\s*weight)?)?"
+    rf"(?P<values>{_DOSE_NUM}(?:{_SEPARATOR}{_DOSE_NUM}){{0,11}})"
+    rf"(?:\s{{0,3}}(?:×|x|\*)\s{{0,3}}10\s{{0,3}}(?:\^|e|\*\*)?\s{{0,3}}\(?"
+    rf"(?P<exp>[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]{{1,2}})\)?"
+    rf"|\s{{0,3}}(?P<word>million|billion|thousand)\b)?"
+    rf"(?P<between>(?:\s{{1,3}}{_NOT_A_DESCRIPTOR}(?>[A-Za-z][\w-]{{0,40}})\b){{0,3}}?)"
+    rf"\s{{0,3}}{_CELL_NOUN}"
+    rf"(?P<per_kg>\s{{0,3}}(?:/|per)\s{{0,3}}(?:kg|kilogram)\b(?:\s{{1,3}}(?:of\s{{1,3}})?body\s{{0,3}}weight)?)?"
     # "50,000 cells/µL" is a concentration, not a dose.
-    r"(?!\s*(?:/|per)\s*(?:µ|u|m)?l\b)",
+    r"(?!\s{0,3}(?:/|per)\s{0,3}(?:µ|u|m)?l\b)",
     I,
 )
 WORD_MULTIPLIERS = {"thousand": 10**3, "million": 10**6, "billion": 10**9}

@@ -11,6 +11,7 @@ The slugs are those of trials/migrations/0002_vocabularies.py and 0011_more_voca
 database test checks that every slug and parent here exists in the migrated vocabulary tables.
 """
 
+import bisect
 import re
 
 from trials.choices import Origin, TissueSource
@@ -20,7 +21,9 @@ I = re.IGNORECASE  # noqa: E741 (a flag, read as "case-insensitive")
 
 def near(a: str, b: str, gap: int = 4) -> str:
     """A regex for `a` and `b` within `gap` words of each other, in either order."""
-    between = rf"\W+(?:[\w'’]+\W+){{0,{gap}}}?"
+    # Words and the gaps between them are disjoint classes, so a text splits into them one way
+    # only: with an apostrophe in both, a run of "' ' ' …" split in exponentially many ways.
+    between = rf"[^\w'’]+(?:[\w'’]+[^\w'’]+){{0,{gap}}}?"
     return rf"(?:(?:{a}){between}(?:{b})|(?:{b}){between}(?:{a}))"
 
 
@@ -33,17 +36,23 @@ def _table(rows):
 
 def _claim(table, text: str) -> list[tuple[str, str]]:
     """(slug, matched text) for each pattern match not inside an earlier (more specific) one."""
-    taken: list[tuple[int, int]] = []
+    # The claimed spans never overlap, so sorted by start they are sorted by end too, and an
+    # overlap check is two bisections (it scanned every span: a text of many mentions was
+    # quadratic).
+    starts: list[int] = []
+    ends: list[int] = []
     found: list[tuple[int, str, str]] = []
     for slug, patterns in table:
         for pattern in patterns:
             pos = 0
             while match := pattern.search(text, pos):
                 start, end = match.span()
-                if any(s < end and start < e for s, e in taken):
+                i = bisect.bisect_left(starts, end)  # spans starting before this one ends
+                if i and ends[i - 1] > start:
                     pos = start + 1  # a later, shorter match may still be free
                     continue
-                taken.append((start, end))
+                starts.insert(i, start)
+                ends.insert(i, end)
                 found.append((start, slug, match.group()))
                 pos = max(end, start + 1)
     return [(slug, matched) for _pos, slug, matched in sorted(found)]

@@ -87,8 +87,10 @@ def parse_ris(data: bytes | str) -> list[RisRecord]:
                     f"{line.strip()[:60]!r}",
                     line=number,
                 )
-            tag, value = current[-1]
-            current[-1] = (tag, f"{value} {line.strip()}".strip())
+            # Continuation lines are collected and joined once, when the record ends: joining
+            # each onto the value as it came made a value of n lines cost n² (320,000 lines
+            # took 6.6 s).
+            current[-1][1].append(line.strip())
             continue
         tag, value = match[1], (match[2] or "").strip()
         if tag == "TY":
@@ -99,16 +101,16 @@ def parse_ris(data: bytes | str) -> list[RisRecord]:
                     record=len(records) + 1,
                     line=start,
                 )
-            current, start = [(tag, value)], number
+            current, start = [(tag, [value])], number
         elif current is None:
             raise ImportFileError(
                 f"{tag} tag outside a record: a RIS record starts with 'TY  - '", line=number
             )
         elif tag == "ER":
-            records.append(_record(current, start))
+            records.append(_record(_joined(current), start))
             current = None
         else:
-            current.append((tag, value))
+            current.append((tag, [value]))
     if current is not None:
         raise ImportFileError(
             f"the record starting at line {start} has no end tag (ER  -): the file ends "
@@ -119,6 +121,11 @@ def parse_ris(data: bytes | str) -> list[RisRecord]:
     if not records:
         raise ImportFileError("no RIS records (TY  - … ER  -) in the file")
     return records
+
+
+def _joined(pairs: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
+    """Each tag's value with its continuation lines, joined by single spaces."""
+    return [(tag, " ".join(part for part in parts if part)) for tag, parts in pairs]
 
 
 def _record(pairs: list[tuple[str, str]], line: int) -> RisRecord:
