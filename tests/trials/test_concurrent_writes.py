@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from tests.helpers import TrialFactory
+from tests.helpers import TrialFactory, restore_migration_data
 from trials import services
 from trials.models import Trial, Workflow
 
@@ -20,6 +20,13 @@ pytestmark = [
         "serialises every writer on the whole database",
     ),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _migration_data():
+    # Transactional tests empty every table after them, data migrations' rows included; one
+    # that ran earlier on this worker leaves no vocabulary or role groups behind.
+    restore_migration_data()
 
 
 def _in_thread(work, *, hold: threading.Event, ready: threading.Event):
