@@ -20,6 +20,9 @@ CURATOR_PERMISSIONS = (
     # registry records whose new values wait for a curator.
     + ["trials.view_problemreport", "trials.change_problemreport", "trials.view_workflowevent"]
     + ["trials.view_registryrecord", "trials.change_registryrecord"]
+    # The registry sync: curators keep the saved searches and read what each run did.
+    + [f"trials.{a}_savedsearch" for a in ("view", "add", "change")]
+    + ["trials.view_syncrun"]
 )
 # Reviewers can do all that, and publish or withdraw.
 REVIEWER_PERMISSIONS = [*CURATOR_PERMISSIONS, "trials.publish_trial"]

@@ -453,35 +453,35 @@ class Watch:
 # --- a local fake of the registry APIs (no test reaches the internet) ------------------------
 
 
+# In a FakeApi route, this answer hands the request to the `app` behind it (a SyntheticRegistry).
+PASS = "pass to the app"
+
+
 class FakeApi:
-    """A small WSGI app on a thread, answering from `routes` ({path: [answers]}): each answer
-    is (status, headers, body) and is used once, the last one for ever after. `seen` lists
-    every request as (path, query string, User-Agent)."""
+    """A local fake of the registry APIs, on a thread. `routes` ({path: [answers]}) script
+    answers: each is (status, headers, body), or PASS to let `app` answer, and is used once,
+    the last one for ever after. Paths without a script go to `app` (or answer 404). `seen`
+    lists every request as (path, query string, User-Agent)."""
 
-    def __init__(self, routes):
-        from wsgiref.simple_server import WSGIRequestHandler, make_server
+    def __init__(self, routes=None, *, app=None):
+        from trials.ingest.synthetic import LocalServer
 
-        class Quiet(WSGIRequestHandler):
-            def log_message(self, *args):
-                pass
-
-        self.routes = {path: list(answers) for path, answers in routes.items()}
+        self.routes = {path: list(answers) for path, answers in (routes or {}).items()}
+        self.app = app
         self.seen = []
-        self.server = make_server("127.0.0.1", 0, self._app, handler_class=Quiet)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        import threading
-
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = LocalServer(self._app)
+        self.url = self.server.url
 
     def _app(self, environ, start_response):
         path = environ["PATH_INFO"]
         self.seen.append((path, environ.get("QUERY_STRING", ""), environ.get("HTTP_USER_AGENT")))
         answers = self.routes.get(path)
-        if not answers:
-            status, headers, body = 404, {}, b'{"message": "not found"}'
-        else:
-            status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
+        answer = (answers.pop(0) if len(answers) > 1 else answers[0]) if answers else PASS
+        if answer == PASS:
+            if self.app is not None:
+                return self.app(environ, start_response)
+            answer = (404, {}, b'{"message": "not found"}')
+        status, headers, body = answer
         if isinstance(body, dict | list):
             body = json.dumps(body).encode()
         reason = {200: "OK", 404: "Not Found", 429: "Too Many Requests"}.get(status, "Error")
@@ -492,5 +492,4 @@ class FakeApi:
         return [body]
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()

@@ -151,6 +151,10 @@ class PublicationRole(models.TextChoices):
     FOLLOW_UP = "follow_up", "Follow-up results"
     PREPRINT = "preprint", "Preprint"
     REVIEW = "review", "Review"
+    # The registry's own reference types (ClinicalTrials.gov RESULT and BACKGROUND), kept as the
+    # registry states them: "results" does not claim primary results, which it does not say.
+    RESULTS = "results", "Results (as the registry lists it)"
+    BACKGROUND = "background", "Background"
     OTHER = "other", "Other"
 
 
@@ -166,6 +170,18 @@ def in_choices(field: str, enum: type[models.TextChoices], *, blank: bool = Fals
     """The condition 'field holds one of the enum's codes' (or is empty, when allowed)."""
     values = list(enum.values) + ([""] if blank else [])
     return models.Q(**{f"{field}__in": values})
+
+
+class SyncKind(models.TextChoices):
+    CTGOV = "ctgov", "ClinicalTrials.gov"
+    PUBMED = "pubmed", "PubMed"
+
+
+class SyncOutcome(models.TextChoices):
+    RUNNING = "running", "Running"
+    OK = "ok", "OK"
+    PARTIAL = "partial", "Partial: some studies or pages failed"
+    FAILED = "failed", "Failed"
 
 
 class WorkflowAction(models.TextChoices):

@@ -1,5 +1,5 @@
 """The curators' admin, one module a subject; importing them registers their pages."""
 
-from curation.admin import imports, reports, trial, vocabulary
+from curation.admin import imports, reports, sync, trial, vocabulary
 
-__all__ = ["imports", "reports", "trial", "vocabulary"]
+__all__ = ["imports", "reports", "sync", "trial", "vocabulary"]

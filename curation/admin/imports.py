@@ -93,7 +93,14 @@ class PendingFilter(admin.SimpleListFilter):
 
 @admin.register(RegistryRecord)
 class RegistryRecordAdmin(admin.ModelAdmin):
-    list_display = ["identifier", "trial", "waiting", "last_imported_at", "source_name"]
+    list_display = [
+        "identifier",
+        "trial",
+        "waiting",
+        "last_imported_at",
+        "last_fetched_at",
+        "source_name",
+    ]
     list_select_related = ["trial"]
     list_filter = [PendingFilter, "registry"]
     search_fields = ["identifier", "trial__title", "trial__acronym"]
@@ -103,7 +110,7 @@ class RegistryRecordAdmin(admin.ModelAdmin):
         "pending_table",
         "unmapped_list",
         "source_name",
-        ("first_imported_at", "last_imported_at"),
+        ("first_imported_at", "last_imported_at", "last_fetched_at"),
         "raw_json",
     ]
     readonly_fields = [
@@ -114,6 +121,7 @@ class RegistryRecordAdmin(admin.ModelAdmin):
         "source_name",
         "first_imported_at",
         "last_imported_at",
+        "last_fetched_at",
         "raw_json",
     ]
     change_list_template = "admin/trials/registryrecord/change_list.html"

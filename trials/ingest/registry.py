@@ -53,7 +53,12 @@ PART_GROUPS = [
     "sites",
 ]
 # The registry's reference types, as our publication roles.
-REFERENCE_ROLES = {"RESULT": PublicationRole.PRIMARY_RESULTS, "DERIVED": PublicationRole.OTHER}
+# DERIVED marks a citation the registry matched to the study automatically: it states no role.
+REFERENCE_ROLES = {
+    "RESULT": PublicationRole.RESULTS,
+    "BACKGROUND": PublicationRole.BACKGROUND,
+    "DERIVED": PublicationRole.OTHER,
+}
 
 
 @dataclass
@@ -229,26 +234,29 @@ def _apply(trial: Trial, study, changes: dict[str, Any], *, user, reason: str) -
             services.trial_replace_parts(trial=trial, user=user, reason=reason, **parts)
 
 
-def _link_publications(trial: Trial, study, *, user, reason: str) -> list[str]:
-    """Link the registry's references that are already in the catalogue (by PMID); list the
-    others for the curator (import their RIS record), never invent a citation."""
-    notes = []
+def _reference_pmids(study) -> list[str]:
+    return sorted({reference.pmid for reference in study.references if reference.pmid})
+
+
+def _link_publications(trial: Trial, study, *, known=(), user, reason: str) -> None:
+    """The registry's references with a PMID become publications linked to the trial: the PMID,
+    the registry's citation text and its role, nothing more (sync_pubmed later fills title,
+    journal and the rest from PubMed). A PMID already in the catalogue is linked, not copied.
+    Only references new since the last import (not in `known`) are linked, so a link a curator
+    removed stays removed."""
     for reference in study.references:
-        if not reference.pmid:
+        if not reference.pmid or reference.pmid in known:
             continue
         publication = Publication.objects.filter(pmid=reference.pmid).first()
         if publication is None:
-            notes.append(
-                f"referencesModule.references: PMID {reference.pmid} ({
-                    reference.type or 'no type'
-                }) is not in the catalogue; import its RIS record to link it"
+            publication = services.publication_get_or_create(
+                title="", pmid=reference.pmid, citation=reference.citation
             )
-        elif not trial.trialpublication_set.filter(publication=publication).exists():
+        if not trial.trialpublication_set.filter(publication=publication).exists():
             role = REFERENCE_ROLES.get(reference.type, PublicationRole.OTHER)
             services.publication_link(
                 trial=trial, publication=publication, role=role, user=user, reason=reason
             )
-    return notes
 
 
 def import_study(study, *, source_name: str, user=None, include_all: bool = False):
@@ -285,13 +293,17 @@ def import_study(study, *, source_name: str, user=None, include_all: bool = Fals
                 user=user,
                 reason=reason,
             )
-            unmapped += _link_publications(trial, study, user=user, reason=reason)
+            _link_publications(trial, study, user=user, reason=reason)
             RegistryRecord.objects.create(
                 trial=trial,
                 registry=Registry.NCT,
                 identifier=nct,
                 raw=study.raw,
-                imported={"mapped": values, "applied": current_values(trial, values)},
+                imported={
+                    "mapped": values,
+                    "applied": current_values(trial, values),
+                    "references": _reference_pmids(study),
+                },
                 unmapped=unmapped,
                 source_name=source_name[:255],
             )
@@ -325,6 +337,7 @@ def import_study(study, *, source_name: str, user=None, include_all: bool = Fals
         and record.raw == study.raw
         and mapped_base == values
         and record.pending == pending
+        and record.imported.get("references", []) == _reference_pmids(study)
     ):
         return RecordResult(
             nct, "unchanged", trial, unmapped=list(record.unmapped), pending=sorted(pending)
@@ -332,7 +345,8 @@ def import_study(study, *, source_name: str, user=None, include_all: bool = Fals
     with services.change_record(user=user, reason=reason):
         if apply:
             _apply(trial, study, apply, user=user, reason=reason)
-        unmapped += _link_publications(trial, study, user=user, reason=reason)
+        known = record.imported.get("references", []) if record else []
+        _link_publications(trial, study, known=known, user=user, reason=reason)
         after = current_values(trial, values)
         # A curated value the registry disagrees with keeps its old baseline, so that it stays
         # recognised as curated at the next import.
@@ -343,7 +357,11 @@ def import_study(study, *, source_name: str, user=None, include_all: bool = Fals
             defaults={
                 "trial": trial,
                 "raw": study.raw,
-                "imported": {"mapped": values, "applied": applied},
+                "imported": {
+                    "mapped": values,
+                    "applied": applied,
+                    "references": _reference_pmids(study),
+                },
                 "pending": pending,
                 "unmapped": unmapped,
                 "source_name": source_name[:255],

@@ -17,6 +17,8 @@ from trials.choices import (
     SourceKind,
     Status,
     StatusSource,
+    SyncKind,
+    SyncOutcome,
     TissueSource,
     Workflow,
     WorkflowAction,
@@ -28,6 +30,7 @@ from trials.models.index import BrowseIndexState, FacetValue
 from trials.models.organisations import Organisation
 from trials.models.parts import Intervention, Outcome, RegistryId, Site
 from trials.models.products import CellProduct
+from trials.models.sync import SavedSearch, SyncRun
 from trials.models.trial import Trial
 from trials.models.vocab import CellType, Condition, Route
 
@@ -59,12 +62,16 @@ __all__ = [
     "RegistryRecord",
     "ReportStatus",
     "Route",
+    "SavedSearch",
     "Sex",
     "Site",
     "Source",
     "SourceKind",
     "Status",
     "StatusSource",
+    "SyncKind",
+    "SyncOutcome",
+    "SyncRun",
     "TissueSource",
     "Trial",
     "TrialPublication",

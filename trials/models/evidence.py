@@ -32,6 +32,11 @@ class Publication(models.Model):
     pmid = models.CharField("PMID", max_length=10, blank=True)
     pmcid = models.CharField("PMCID", max_length=12, blank=True, help_text="E.g. PMC9873560.")
     url = models.URLField(max_length=500, blank=True)
+    citation = models.TextField(
+        blank=True,
+        help_text="The citation as a registry gives it, kept word for word until the fields "
+        "above are filled (sync_pubmed fills them from PubMed).",
+    )
     trials = models.ManyToManyField(
         "trials.Trial", through="trials.TrialPublication", related_name="publications"
     )
@@ -80,7 +85,13 @@ class Publication(models.Model):
 
     def __str__(self):
         where = ", ".join(str(bit) for bit in (self.journal, self.year) if bit)
-        label = self.title or self.short_authors or self.doi or "Untitled publication"
+        label = (
+            self.title
+            or self.short_authors
+            or self.citation[:120]
+            or self.doi
+            or (f"PMID {self.pmid}" if self.pmid else "Untitled publication")
+        )
         return f"{label} ({where})" if where else label
 
     def clean(self):

@@ -34,6 +34,11 @@ class RegistryRecord(models.Model):
     source_name = models.CharField(max_length=255, blank=True, help_text="The imported file.")
     first_imported_at = models.DateTimeField(auto_now_add=True)
     last_imported_at = models.DateTimeField(auto_now=True)
+    # Kept here, not on the trial: a sync that fetches an unchanged study writes only this,
+    # so an identical run leaves every trial (and its history) untouched.
+    last_fetched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the registry sync last fetched this record."
+    )
 
     class Meta:
         ordering = ["registry", "identifier"]

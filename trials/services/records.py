@@ -331,3 +331,35 @@ def trials_delete(*, queryset) -> int:
     queryset.delete()
     browse_index_changed()
     return count
+
+
+def publication_fill_empty(*, publication: Publication, values: dict) -> list[str]:
+    """Fill a publication's empty fields from `values` (e.g. PubMed's summary); a field that
+    holds a value, curated or not, is never overwritten. A value that fails validation (a DOI
+    another publication already has) is left out. Returns the fields filled."""
+    filled = [
+        name
+        for name, value in values.items()
+        if value not in ("", None) and getattr(publication, name) in ("", None)
+    ]
+    for name in filled:
+        setattr(publication, name, values[name])
+    publication.clean()
+    others = Publication.objects.exclude(pk=publication.pk)
+    if "doi" in filled and others.filter(doi=publication.doi).exists():
+        publication.doi = ""  # one paper, one row: a curator merges the two
+        filled.remove("doi")
+    while filled:
+        try:
+            publication.full_clean()
+            break
+        except ValidationError as error:
+            refused = [name for name in error.message_dict if name in filled]
+            if not refused:
+                raise
+            for name in refused:
+                setattr(publication, name, Publication._meta.get_field(name).get_default())
+                filled.remove(name)
+    if filled:
+        publication.save(update_fields=filled)
+    return filled
