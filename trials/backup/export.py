@@ -59,6 +59,7 @@ def publication_fields(publication: Publication) -> dict:
         "pmid": publication.pmid or None,
         "pmcid": publication.pmcid or None,
         "url": publication.url,
+        "citation": publication.citation,
     }
 
 

@@ -274,6 +274,8 @@ class _Importer:
             "pmid": fields.text("pmid"),
             "pmcid": fields.text("pmcid"),
             "url": fields.text("url"),
+            # The registry's citation text (added with the registry sync): older backups lack it.
+            "citation": fields.text("citation") if "citation" in fields.data else "",
         }
 
     def _arm_data(self, arm: _Fields) -> dict:

@@ -295,3 +295,17 @@ def test_drafts_from_a_sync_never_appear_publicly(registry, client):
 def test_an_unknown_saved_search_name_is_a_clear_error(registry):
     with pytest.raises(CommandError, match="No saved search named 'Nope'"):
         sync("--query", "Nope")
+
+
+def test_a_published_trial_shows_a_registry_citation_until_pubmed_fills_the_title(
+    registry, reviewer, client
+):
+    app, _api = registry
+    app.studies[0] = synthetic_study(1, pmids=["99000123"])
+    sync()
+    trial = Trial.objects.get(registry_records__identifier=nct(1))
+    services.take_step(step="publish", trial=trial, user=reviewer)
+    page = client.get(f"/trials/{trial.slug}/").content.decode()
+    assert "Synthetic citation of PMID 99000123." in page
+    assert "(as the registry cites it)" in page
+    assert "PMID 99000123" in page
