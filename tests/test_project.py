@@ -116,7 +116,7 @@ def test_database_url_selects_postgresql():
 def environment_variables_read_by_settings() -> set[str]:
     source = (ROOT / "config" / "settings.py").read_text()
     names = set(re.findall(r'env_(?:bool|list)\("([A-Z_]+)"', source))
-    names |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', source))
+    names |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', source))
     return names
 
 
@@ -148,6 +148,21 @@ def test_docker_compose_matches_the_settings():
     assert command.index("check --deploy --fail-level WARNING") < command.index("gunicorn")
     assert web["depends_on"]["db"]["condition"] == "service_healthy"
     assert (ROOT / "config" / "wsgi.py").exists()
+
+
+def test_the_sync_service_runs_both_commands_against_the_same_database():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    sync, web = compose["services"]["sync"], compose["services"]["web"]
+    command = sync["command"]
+    assert command.index("manage.py sync_ctgov") < command.index("manage.py sync_pubmed")
+    # One run, then the container exits (the host's cron starts it); never at `compose up`.
+    assert sync["restart"] == "no" and sync["profiles"] == ["sync"] and "ports" not in sync
+    env = sync["environment"]
+    assert env["DATABASE_URL"] == web["environment"]["DATABASE_URL"]
+    assert set(env) <= environment_variables_read_by_settings()
+    assert {"CTGOV_API_URL", "PUBMED_EUTILS_URL"} <= set(env)
+    # The command returns the sync's failure to cron, which mails it.
+    assert "exit $$status" in command
 
 
 def test_static_files_collect_with_the_production_storage(tmp_path):
