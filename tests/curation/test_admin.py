@@ -24,6 +24,7 @@ from trials.models import (
     ProblemReport,
     RegistryId,
     RegistryRecord,
+    SyncRun,
     Trial,
     Workflow,
 )
@@ -34,8 +35,8 @@ TRIAL_MODELS = [m for m in admin.site._registry if m._meta.app_label == "trials"
 # django-axes' login records have their own tests (tests/accounts/test_login.py).
 SITE_MODELS = [m for m in admin.site._registry if m._meta.app_label != "axes"]
 # Reports come only from the public form (tests/curation/test_reports.py checks the 403), registry
-# records only from imports.
-NO_ADD_PAGE = {ProblemReport, RegistryRecord}
+# records only from imports, sync runs only from the sync commands.
+NO_ADD_PAGE = {ProblemReport, RegistryRecord, SyncRun}
 
 
 def admin_urls(model, obj):
@@ -57,6 +58,8 @@ def any_instance(model):
         import_ctgov_file(NUROWN.read_bytes(), name=NUROWN.name)
     if model is CellProduct:
         product_factory()
+    if model is SyncRun:
+        SyncRun.objects.create(outcome="ok", summary=["NCT99000001: created"])
     return model.objects.first()
 
 

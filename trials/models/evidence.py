@@ -4,10 +4,10 @@ from django.db import models
 from django.db.models import Q
 
 from trials.choices import PublicationRole, SourceKind, in_choices
-from trials.constraints import FieldCheckConstraint
+from trials.constraints import BatchedCheckValidation, FieldCheckConstraint
 
 
-class Publication(models.Model):
+class Publication(BatchedCheckValidation, models.Model):
     """A paper, preprint or review. One publication may cover several trials."""
 
     title = models.CharField(

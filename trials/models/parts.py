@@ -16,7 +16,7 @@ from trials.choices import (
     TissueSource,
     in_choices,
 )
-from trials.constraints import FieldCheckConstraint
+from trials.constraints import BatchedCheckValidation, FieldCheckConstraint
 from trials.models.organisations import IS_COUNTRY_CODE
 
 REGISTRY_URLS = {
@@ -27,7 +27,7 @@ REGISTRY_URLS = {
 }
 
 
-class RegistryId(models.Model):
+class RegistryId(BatchedCheckValidation, models.Model):
     trial = models.ForeignKey("trials.Trial", on_delete=models.CASCADE, related_name="registry_ids")
     registry = models.CharField(max_length=10, choices=Registry, default=Registry.NCT)
     identifier = models.CharField(
@@ -85,7 +85,7 @@ class RegistryId(models.Model):
         return template.format(id=self.identifier) if template else ""
 
 
-class Intervention(models.Model):
+class Intervention(BatchedCheckValidation, models.Model):
     """One arm of a trial and what it received."""
 
     trial = models.ForeignKey(
@@ -185,7 +185,7 @@ class Intervention(models.Model):
         return formatting.dose(self.dose_min, self.dose_max, self.dose_unit)
 
 
-class Outcome(models.Model):
+class Outcome(BatchedCheckValidation, models.Model):
     trial = models.ForeignKey("trials.Trial", on_delete=models.CASCADE, related_name="outcomes")
     kind = models.CharField(max_length=10, choices=OutcomeKind, default=OutcomeKind.PRIMARY)
     measure = models.CharField(max_length=500)

@@ -22,7 +22,7 @@ from trials.choices import (
     Workflow,
     in_choices,
 )
-from trials.constraints import FieldCheckConstraint
+from trials.constraints import BatchedCheckValidation, FieldCheckConstraint
 from trials.models.eligibility import ELIGIBILITY_CONSTRAINTS, EligibilityFields
 from trials.models.organisations import Organisation
 from trials.models.querysets import TrialQuerySet
@@ -40,7 +40,7 @@ def _date_rule(later: str, earlier: str = "start_date") -> FieldCheckConstraint:
     )
 
 
-class Trial(EligibilityFields, models.Model):
+class Trial(BatchedCheckValidation, EligibilityFields, models.Model):
     """One clinical trial, published study or clinic offering of a cell therapy."""
 
     # Identity
