@@ -405,12 +405,14 @@ def restore_migration_data():
     from django.contrib.auth.models import Group, Permission
 
     from accounts.roles import sync_role_groups
-    from trials.models import Condition
+    from trials.models import Condition, SavedSearch
 
     if not Condition.objects.exists():
         import_module("trials.migrations.0002_vocabularies").load(apps, None)
         import_module("trials.migrations.0011_more_vocabularies").load(apps, None)
         sync_role_groups(Group, Permission)  # flush re-creates permissions, not groups
+    if not SavedSearch.objects.exists():
+        import_module("trials.migrations.0017_default_saved_searches").add_defaults(apps, None)
 
 
 # Runs before any page script (Playwright injects it outside the page's CSP) and records

@@ -105,3 +105,31 @@ def test_an_update_from_a_stale_copy_keeps_a_concurrent_version_checked_edit():
     trial.refresh_from_db()
     assert trial.summary == "The other curator's summary."
     assert trial.title == "Synthetic test trial, retitled"
+
+
+def test_of_two_syncs_started_at_the_same_moment_exactly_one_runs():
+    """The sync's lock is its running row (a partial unique index): two connections inserting
+    at once, one wins and the other is told who holds the lock."""
+    from trials.ingest.runs import SyncBusy, run_start
+
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def start():
+        try:
+            barrier.wait(5)
+            outcomes.append(run_start("ctgov", query="race"))
+        except SyncBusy as busy:
+            outcomes.append(busy)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    busy = [o for o in outcomes if isinstance(o, SyncBusy)]
+    runs = [o for o in outcomes if not isinstance(o, SyncBusy)]
+    assert len(busy) == 1 and len(runs) == 1
+    assert f"run #{runs[0].pk}" in str(busy[0])
