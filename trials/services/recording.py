@@ -68,18 +68,28 @@ def _reindex(trial: Trial) -> None:
         pending.add(trial.pk)
 
 
-def _record(trial: Trial, *, user=None, reason: str, edit: bool = True, bump: bool = True) -> None:
+def _record(
+    trial: Trial,
+    *,
+    user=None,
+    reason: str,
+    edit: bool = True,
+    bump: bool = True,
+    review: bool = True,
+) -> None:
     """Snapshot the trial and its parts into the current (or a new) revision. An `edit` bumps
     the version (so open forms based on the old one are refused; `bump=False` when the caller
-    already claimed it) and, on a published trial, puts it in the reviewers' queue."""
+    already claimed it) and, on a published trial, puts it in the reviewers' queue (unless
+    `review=False`: the edit only confirmed a fact, see records.CONFIRMATION_FIELDS)."""
     if edit:
         if bump:
             Trial.objects.filter(pk=trial.pk).update(
                 version=F("version") + 1, updated_at=timezone.now()
             )
-        Trial.objects.filter(pk=trial.pk, workflow=Workflow.PUBLISHED).update(
-            edited_since_review=True
-        )
+        if review:
+            Trial.objects.filter(pk=trial.pk, workflow=Workflow.PUBLISHED).update(
+                edited_since_review=True
+            )
         trial.refresh_from_db(fields=["version", "edited_since_review", "updated_at"])
     with reversion.create_revision():
         if user is not None and reversion.get_user() is None:

@@ -126,6 +126,12 @@ def trial_create(
     return trial
 
 
+# Fields that only say when a fact was last confirmed. A change to them alone (the registry
+# re-verified a status that did not change, every month or so) is recorded in history but does
+# not put a published trial in the reviewers' queue: nothing the public reads changed meaning.
+CONFIRMATION_FIELDS = {"status_checked", "status_checked_precision", "status_source"}
+
+
 @transaction.atomic
 def trial_update(
     *,
@@ -161,7 +167,8 @@ def trial_update(
         setattr(trial, model_field.attname, getattr(locked, model_field.attname))
     _reindex(trial)
     # A claimed version is already the next one: one edit, one step.
-    _record(trial, user=user, reason=reason, bump=expected_version is None)
+    review = not changed or not set(changed) <= CONFIRMATION_FIELDS
+    _record(trial, user=user, reason=reason, bump=expected_version is None, review=review)
     return trial
 
 

@@ -309,3 +309,25 @@ def test_a_published_trial_shows_a_registry_citation_until_pubmed_fills_the_titl
     assert "Synthetic citation of PMID 99000123." in page
     assert "(as the registry cites it)" in page
     assert "PMID 99000123" in page
+
+
+def test_a_re_verified_status_updates_the_checked_date_without_queueing_the_trial(
+    registry, reviewer
+):
+    """The registry re-verifies statuses every month or so: that confirms a fact, it does not
+    change one, so a published trial is not put in the reviewers' queue for it."""
+    app, _api = registry
+    sync()
+    trial = Trial.objects.get(registry_records__identifier=nct(3))
+    services.take_step(step="publish", trial=trial, user=reviewer)
+    versions = Version.objects.get_for_object(trial).count()
+    status = app.studies[2]["protocolSection"]["statusModule"]
+    status["statusVerifiedDate"] = "2026-11"
+    status["lastUpdatePostDateStruct"]["date"] = "2026-11-29"
+
+    sync()
+
+    trial.refresh_from_db()
+    assert trial.status_checked == datetime.date(2026, 11, 1)
+    assert Version.objects.get_for_object(trial).count() == versions + 1
+    assert not trial.edited_since_review
