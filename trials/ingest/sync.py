@@ -186,6 +186,23 @@ class CtgovSync:
         return complete
 
 
+def count_matches(client: ApiClient, searches: Iterable[SavedSearch]) -> list[tuple[str, str]]:
+    """How many studies each search matches at the registry now (the API's totalCount), with
+    one request each and nothing imported: for a curator choosing or tuning searches."""
+    counts = []
+    for saved in searches:
+        try:
+            page = client.get_json(
+                "studies", {**saved.params(), "countTotal": "true", "pageSize": "1"}
+            )
+        except FetchError as error:
+            counts.append((saved.name, f"ERROR {error}"))
+            continue
+        total = page.get("totalCount") if isinstance(page, dict) else None
+        counts.append((saved.name, str(total) if isinstance(total, int) else "no totalCount"))
+    return counts
+
+
 def _since(watermark, override: date | None) -> date | None:
     if override is not None:
         return override

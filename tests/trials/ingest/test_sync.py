@@ -331,3 +331,13 @@ def test_a_re_verified_status_updates_the_checked_date_without_queueing_the_tria
     assert trial.status_checked == datetime.date(2026, 11, 1)
     assert Version.objects.get_for_object(trial).count() == versions + 1
     assert not trial.edited_since_review
+
+
+def test_count_prints_each_searchs_matches_and_imports_nothing(registry, capsys):
+    SavedSearch.objects.filter(name__startswith="MS").update(enabled=True)
+    call_command("sync_ctgov", "--count")
+    out = capsys.readouterr().out
+    assert "       5  Test search" in out and "       5  MS × CAR-T" in out
+    assert not Trial.objects.exists() and not SyncRun.objects.exists()
+    _app, api = registry
+    assert all("countTotal=true" in q and "pageSize=1" in q for q in studies_requests(api))

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from trials.ingest.client import ctgov_client
 from trials.ingest.runs import SyncBusy
-from trials.ingest.sync import sync_ctgov
+from trials.ingest.sync import count_matches, sync_ctgov
 from trials.models import SavedSearch
 
 
@@ -27,8 +27,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="report what would change; write nothing"
         )
+        parser.add_argument(
+            "--count",
+            action="store_true",
+            help="only print how many studies each search matches now (one request each)",
+        )
 
-    def handle(self, *args, query, since, dry_run, **options):
+    def handle(self, *args, query, since, dry_run, count, **options):
         if query:
             searches = list(SavedSearch.objects.filter(name=query))
             if not searches:
@@ -36,6 +41,11 @@ class Command(BaseCommand):
                 raise CommandError(f"No saved search named {query!r}. Saved searches: {names}")
         else:
             searches = list(SavedSearch.objects.filter(enabled=True))
+        if count:
+            with ctgov_client() as client:
+                for name, total in count_matches(client, searches):
+                    self.stdout.write(f"{total:>8}  {name}")
+            return
         with ctgov_client() as client:
             try:
                 run, tally, outcome = sync_ctgov(
