@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from trials import formatting
 from trials.choices import PublicationRole
 
-# A paper that reports the trial's results (not its protocol, a review or a preprint).
-RESULT_ROLES = {PublicationRole.PRIMARY_RESULTS, PublicationRole.INTERIM, PublicationRole.FOLLOW_UP}
+# A paper that reports the trial's results (not its protocol, a review or a preprint); RESULTS
+# is a registry's "reports results of this study", as the registry sync links it.
+RESULT_ROLES = {
+    PublicationRole.PRIMARY_RESULTS,
+    PublicationRole.INTERIM,
+    PublicationRole.FOLLOW_UP,
+    PublicationRole.RESULTS,
+}
 # Preprint servers are not peer-reviewed journals, whatever role a curator gave the link.
 PREPRINT_SERVERS = {"medrxiv", "biorxiv", "research square", "ssrn", "preprints.org"}
 

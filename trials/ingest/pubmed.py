@@ -12,7 +12,7 @@ from trials.ingest.client import ApiClient, FetchError
 from trials.ingest.parsers.errors import ImportFileError
 from trials.ingest.parsers.pubmed import FIELDS, parse_esummary
 from trials.ingest.runs import Tally, outcome_of, run_finish, run_save, run_start
-from trials.models import Publication, SyncKind, SyncRun
+from trials.models import Publication, SyncKind, SyncRun, TrialPublication
 
 
 def publications_to_fill():
@@ -24,7 +24,7 @@ def publications_to_fill():
 
 def sync_pubmed(client: ApiClient, *, dry_run: bool = False) -> tuple[SyncRun | None, Tally, str]:
     run = None if dry_run else run_start(SyncKind.PUBMED, query="publications lacking fields")
-    tally, aborted = Tally(), False
+    tally, aborted, filled_ids = Tally(), False, []
     try:
         publications = list(publications_to_fill())
         for start in range(0, len(publications), settings.PUBMED_BATCH):
@@ -42,7 +42,8 @@ def sync_pubmed(client: ApiClient, *, dry_run: bool = False) -> tuple[SyncRun | 
                 break
             tally.pages += 1
             for publication in batch:
-                _fill(publication, summaries.get(publication.pmid), tally, dry_run=dry_run)
+                if _fill(publication, summaries.get(publication.pmid), tally, dry_run=dry_run):
+                    filled_ids.append(publication.pk)
             run_save(run, tally)
         outcome = outcome_of(tally, aborted=aborted)
     except BaseException as error:
@@ -50,22 +51,26 @@ def sync_pubmed(client: ApiClient, *, dry_run: bool = False) -> tuple[SyncRun | 
         raise
     errors = [line for line in tally.lines if line.startswith("ERROR")]
     run_finish(run, tally, outcome=outcome, message="\n".join(errors[:20]))
-    if tally.updated and not dry_run:
-        # Publications are part of their trials' public record (exports, API): new ETags.
+    if filled_ids and not dry_run:
+        # A filled journal can make a results paper count as peer-reviewed (the
+        # has_publication facet), and publications are part of their trials' public record:
+        # reindex the trials they belong to (which also gives public lists new ETags).
+        trial_ids = TrialPublication.objects.filter(publication_id__in=filled_ids)
+        services.trials_reindex(trial_ids=sorted(set(trial_ids.values_list("trial_id", flat=True))))
         services.browse_index_changed()
     return run, tally, outcome
 
 
-def _fill(publication: Publication, summary, tally: Tally, *, dry_run: bool) -> None:
+def _fill(publication: Publication, summary, tally: Tally, *, dry_run: bool) -> bool:
     tally.seen += 1
     if summary is None:
         tally.skipped += 1
         tally.lines.append(f"PMID {publication.pmid}: not in PubMed's answer; left as is")
-        return
+        return False
     if isinstance(summary, str):
         tally.errors += 1
         tally.lines.append(f"ERROR PMID {publication.pmid}: {summary}; left as is")
-        return
+        return False
     with transaction.atomic():
         filled = services.publication_fill_empty(publication=publication, values=summary)
         if dry_run:
@@ -76,3 +81,4 @@ def _fill(publication: Publication, summary, tally: Tally, *, dry_run: bool) -> 
     else:
         tally.unchanged += 1
         tally.lines.append(f"PMID {publication.pmid}: unchanged (PubMed gives nothing missing)")
+    return bool(filled)
