@@ -170,13 +170,14 @@ def main() -> int:
     try:
         wait_until_up(base + "/robots.txt")
         warm_up(base)
+        load_before = os.getloadavg()[0]
         began = time.monotonic()
         if not args.no_import:
             with open(f"{prefix}-import.log", "w") as log:
                 importer = subprocess.Popen(
                     [sys.executable, "manage.py", "import_ctgov", str(studies)],
                     cwd=ROOT,
-                    env=env,
+                    env={**env, "PYTHONUNBUFFERED": "1"},  # its log counts progress
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
@@ -190,8 +191,10 @@ def main() -> int:
             cwd=ROOT,
         )
         load_seconds = time.monotonic() - began
-        import_status, import_seconds = None, None
+        load_after = os.getloadavg()[0]
+        import_status, import_seconds, during = None, None, 0
         if importer is not None:
+            during = Path(f"{prefix}-import.log").read_text().count(": created")
             import_status = importer.wait()
             import_seconds = time.monotonic() - began
     finally:
@@ -202,12 +205,17 @@ def main() -> int:
         shutil.rmtree(studies, ignore_errors=True)
 
     print(f"\n{args.users} users, {args.run_time}, gunicorn {args.workers} workers, {base}")
+    print(
+        f"{os.cpu_count()} CPUs; load average {load_before:.1f} before the run, "
+        f"{load_after:.1f} at its end (other work on the machine counts too)"
+    )
     total = print_summary(summary(prefix))
     if importer is not None:
         created = Path(f"{prefix}-import.log").read_text().count(": created")
         print(
-            f"Import beside it: {created} of {args.studies} studies created in "
-            f"{import_seconds:.0f} s (exit {import_status}); the load ran {load_seconds:.0f} s."
+            f"Import beside it: {during} studies created while the load ran "
+            f"({load_seconds:.0f} s); all {created} of {args.studies} after "
+            f"{import_seconds:.0f} s (exit {import_status})."
         )
     print(f"CSV files: {prefix}_*.csv")
     failed = int(total.get("Failure Count") or 0) or locust.returncode not in (0, 1)
