@@ -15,7 +15,7 @@ find_python = $(shell for c in "$$PYTHON" python3.14 python3.13 python3.12 pytho
 	  if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	    command -v "$$c"; break; fi; done)
 
-.PHONY: run test venv venv-test lint audit check-migrations clean
+.PHONY: run test venv venv-test venv-load loadtest two-nodes lint audit check-migrations clean
 
 $(VENV)/.created:
 	@py="$(find_python)"; \
@@ -35,8 +35,14 @@ $(VENV)/.installed-test: $(VENV)/.created pyproject.toml
 	$(PY) -m pip install -q -e ".[test]"
 	@touch $@ $(VENV)/.installed
 
+# The load test's extra (locust) on top of the test extras.
+$(VENV)/.installed-load: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install -q -e ".[test,load]"
+	@touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
 venv: $(VENV)/.installed
 venv-test: $(VENV)/.installed-test
+venv-load: $(VENV)/.installed-load
 
 run: export DJANGO_DEBUG ?= 1
 run: venv
@@ -74,6 +80,17 @@ audit: venv-test
 	  echo "reached from here, so nothing is known about them either way."; \
 	  [ "$${AUDIT_ALLOW_UNCHECKED:-0}" = 1 ] || exit 2; \
 	else echo "make audit: every dependency checked, no known vulnerabilities."; fi
+
+# Load test (docs/operations.md, "Load test"): gunicorn with 2 workers on PostgreSQL, 10,000
+# synthetic trials, 50 locust users for 60 s while 500 synthetic studies are imported. Needs
+# DATABASE_URL (its trials are replaced). Options: LOADTEST_ARGS="--users 20 --run-time 30s".
+loadtest: venv-load
+	$(PY) loadtest/run.py $(LOADTEST_ARGS)
+
+# Two gunicorn instances on one PostgreSQL (DATABASE_URL): a publish through one is seen by the
+# other on its next request (docs/operations.md, "Scaling out").
+two-nodes: venv
+	$(PY) loadtest/two_nodes.py
 
 lint: venv-test
 	$(VENV)/bin/ruff check .
