@@ -507,7 +507,7 @@ def test_moving_a_term_in_the_admin_reindexes_its_trials(superuser_client):
 
 
 def test_bitmaps_count_members():
-    from browse.facets import bitmap
+    from browse.bitmaps import bitmap
 
     assert bitmap([]) == 0
     assert bitmap([0, 3, 9]) == 0b1000001001

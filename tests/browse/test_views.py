@@ -254,6 +254,7 @@ def test_home_links_into_the_list_by_disease_and_cell_type(client, catalogue):
 @pytest.mark.parametrize("url", ["/", "/conditions/ms/"])
 def test_home_and_browse_query_counts_do_not_grow_with_rows(client, url):
     def count_queries():
+        client.get(url)  # the first request after a write brings the in-memory index up to date
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         return len(ctx.captured_queries)

@@ -1,0 +1,134 @@
+"""The trials a `TrialFilter` selects, resolved in this process's memory (browse/bitmaps.py):
+which trials match, how many each facet option would give, and their order. The database is
+asked only for what memory does not hold: the ids a text search (with its ranks on
+PostgreSQL), a range or an eligibility answer leaves, one query on the trial table without a
+join; then the rows of one page, by primary key. No plan can turn a page slow.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F
+
+from browse.bitmaps import IndexBitmaps, Snapshot, bitmap, members
+from browse.filters import FACETS, HIDDEN_FACETS, TrialFilter
+from trials.models import Trial
+
+
+class Results:
+    def __init__(self, filterset: TrialFilter, snapshot: Snapshot | None = None):
+        self.filterset = filterset
+        self.index = snapshot or IndexBitmaps.current()
+        params = filterset.params
+        facets = self.index.facets
+        self.selected: dict[str, int] = {}
+        for name in FACETS:
+            values = params.getlist(name)
+            if values:
+                union = 0
+                for value in values:
+                    union |= facets.get(name, {}).get(value, 0)
+                self.selected[name] = union
+        self.narrowed = self.index.everything
+        self.searched: tuple[np.ndarray, np.ndarray] | None = None  # (ids, ranks) by relevance
+        if any(params.get(name) for name in filterset.filters if name not in FACETS):
+            self.narrowed &= self._from_database()
+        self.bits = self.narrowed
+        for union in self.selected.values():
+            self.bits &= union
+        self.total = self.bits.bit_count()
+        self._mask = None
+
+    def _from_database(self) -> int:
+        """The trials that search, ranges and eligibility answers leave (one query)."""
+        trials = self.filterset.filter_queryset(Trial.objects.published(), skip=set(FACETS))
+        trials = trials.order_by()
+        if self.filterset.sort_key == "relevance" and connection.vendor == "postgresql":
+            query = SearchQuery(
+                self.filterset.params["q"], search_type="websearch", config="english"
+            )
+            rows = trials.annotate(rank=SearchRank(F("search_vector"), query))
+            found = list(rows.values_list("pk", "rank"))
+            ids = np.array([pk for pk, _rank in found], dtype=np.int64)
+            self.searched = (ids, np.array([rank for _pk, rank in found], dtype=np.float64))
+            return bitmap(ids)
+        return bitmap(trials.values_list("pk", flat=True))
+
+    def counts(self, names=FACETS) -> dict[str, dict[str, int]]:
+        """{facet: {value: trials}}: what each option would give added to the *other* active
+        filters (disjunctive faceting). Hidden facets count only their selected values."""
+        counts = {}
+        params = self.filterset.params
+        for name in names:
+            allowed = self.narrowed
+            for other, union in self.selected.items():
+                if other != name:
+                    allowed &= union
+            options = self.index.facets.get(name, {})
+            if name in HIDDEN_FACETS:
+                options = {v: options.get(v, 0) for v in params.getlist(name)}
+            counts[name] = {value: (bits & allowed).bit_count() for value, bits in options.items()}
+        return counts
+
+    def count_among(self, trials) -> int:
+        """How many of these (a queryset of trials: one query for their ids) match."""
+        return (bitmap(trials.order_by().values_list("pk", flat=True)) & self.bits).bit_count()
+
+    def __contains__(self, trial_id: int) -> bool:
+        mask = self._members()
+        return 0 <= trial_id < len(mask) and bool(mask[trial_id])
+
+    def _members(self) -> np.ndarray:
+        if self._mask is None:
+            self._mask = members(self.bits, self.index.size)
+        return self._mask
+
+    def ordered(self, sort: str | None = None) -> np.ndarray:
+        """Every matching trial id, in the filter's order (or `sort`)."""
+        sort = sort or self.filterset.sort_key
+        mask = self._members()
+        if sort == "relevance" and self.searched is not None:
+            ids, ranks = self.searched
+            keep = mask[ids]
+            ids, ranks = ids[keep], ranks[keep]
+            # Best rank first; equal ranks by the default order (latest update first).
+            return ids[np.lexsort((self.index.position("updated")[ids], -ranks))]
+        order = self.index.orders["updated" if sort == "relevance" else sort]
+        return order[mask[order]]
+
+
+class ResultRows(Sequence):
+    """The matching trials in order, as a paginator sees them: a slice loads just its trials,
+    by primary key, with `queryset`'s prefetching."""
+
+    def __init__(self, results: Results, queryset):
+        self.results, self.queryset = results, queryset
+        self._ids = None
+
+    def __len__(self) -> int:
+        return self.results.total
+
+    def ids(self) -> np.ndarray:
+        if self._ids is None:
+            self._ids = self.results.ordered()
+        return self._ids
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        wanted = [int(pk) for pk in self.ids()[index]]
+        return in_order(self.queryset, wanted)
+
+
+def trials_in_order(queryset, ids, chunk: int):
+    """Every trial of `queryset` with these ids, in this order, `chunk` at a time."""
+    for start in range(0, len(ids), chunk):
+        yield from in_order(queryset, [int(pk) for pk in ids[start : start + chunk]])
+
+
+def in_order(queryset, ids: list[int]) -> list:
+    """The rows of `queryset` with these ids, in this order."""
+    found = queryset.in_bulk(ids) if ids else {}
+    return [found[pk] for pk in ids if pk in found]
