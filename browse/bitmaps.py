@@ -236,7 +236,9 @@ class IndexBitmaps:
             .values_list("generation", "token", "trial_ids")
         )
         # Catch up only from the very copy this process holds, through every generation since.
-        continuous = [g for g, _t, _ids in steps] == list(range(snapshot.generation, generation + 1))
+        continuous = [g for g, _t, _ids in steps] == list(
+            range(snapshot.generation, generation + 1)
+        )
         if not continuous or steps[0][1] != snapshot.token:
             return Snapshot.load(token, generation)
         changed = sorted({int(pk) for _g, _t, ids in steps[1:] for pk in ids.split(",") if pk})

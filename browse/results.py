@@ -100,11 +100,11 @@ class Results:
 
 
 class ResultRows(Sequence):
-    """The matching trials in order, as a paginator sees them: a slice loads just its trials,
-    by primary key, with `queryset`'s prefetching."""
+    """The matching trials in order, as a paginator sees them: a slice loads just its rows, by
+    primary key, with `load` (ids -> rows in that order, e.g. browse.cards.cards)."""
 
-    def __init__(self, results: Results, queryset):
-        self.results, self.queryset = results, queryset
+    def __init__(self, results: Results, load):
+        self.results, self.load = results, load
         self._ids = None
 
     def __len__(self) -> int:
@@ -118,8 +118,7 @@ class ResultRows(Sequence):
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
-        wanted = [int(pk) for pk in self.ids()[index]]
-        return in_order(self.queryset, wanted)
+        return self.load([int(pk) for pk in self.ids()[index]])
 
 
 def trials_in_order(queryset, ids, chunk: int):

@@ -175,9 +175,14 @@ def with_base_url(document: str, base_url: str) -> str:
 
 def stored_documents(trial_ids, base_url: str):
     """The JSON text of these published trials' records (`trial_ids`: a list or an array), in
-    this order, read STORED_CHUNK at a
-    time, so memory does not grow with their number. A trial not reindexed since the records
-    were introduced has its record built on the spot."""
+    this order, read STORED_CHUNK at a time, so memory does not grow with their number."""
+    for _pk, document in stored_pairs(trial_ids):
+        yield with_base_url(document, base_url)
+
+
+def stored_pairs(trial_ids):
+    """(id, stored JSON text with the path as `url`) of these published trials, in order. A
+    trial not reindexed since the records were introduced has its record built on the spot."""
     for start in range(0, len(trial_ids), STORED_CHUNK):
         chunk = [int(pk) for pk in trial_ids[start : start + STORED_CHUNK]]
         found = dict(
@@ -189,4 +194,4 @@ def stored_documents(trial_ids, base_url: str):
                 found[trial.pk] = stored_document(trial)
         for pk in chunk:
             if pk in found:
-                yield with_base_url(found[pk], base_url)
+                yield pk, found[pk]

@@ -13,6 +13,7 @@ from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
 from browse import eligibility
+from browse.cards import cards
 from browse.chart_data import continuous_years, start_year_family_chart
 from browse.charts import bar_chart, short_label
 from browse.conditional import catalogue_conditional
@@ -105,7 +106,7 @@ class TrialListView(ListView):
         # Filters, counts and order come from the in-memory index; a page loads its own
         # trials by primary key (browse/results.py).
         self.results = Results(self.filterset)
-        return ResultRows(self.results, Trial.objects.published().for_list())
+        return ResultRows(self.results, lambda ids: cards(ids, self.vocabulary))
 
     def get_paginator(self, queryset, per_page, **kwargs):
         # The facets already counted the matching trials; a COUNT(*) would repeat the work.
@@ -306,7 +307,14 @@ class HomeView(TemplateView):
             clinic_count=numbers.clinic_offerings,
             conditions=entry_points("condition"),
             cell_types=[e for e in entry_points("cell_type") if e["option"].depth <= 1],
-            recent=Trial.objects.published().for_list().order_by("-updated_at", "-id")[:6],
+            recent=cards(
+                list(
+                    Trial.objects.published()
+                    .order_by("-updated_at", "-id")
+                    .values_list("pk", flat=True)[:6]
+                ),
+                numbers.vocabulary,
+            ),
             charts=[
                 bar_chart(
                     "phase",
