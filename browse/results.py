@@ -5,6 +5,8 @@ PostgreSQL), a range or an eligibility answer leaves, one query on the trial tab
 join; then the rows of one page, by primary key. No plan can turn a page slow.
 """
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,6 +17,14 @@ from django.db.models import F
 from browse.bitmaps import IndexBitmaps, Snapshot, bitmap, members
 from browse.filters import FACETS, HIDDEN_FACETS, TrialFilter
 from trials.models import Trial
+
+# The last searches' ids (and ranks), per index token: matching a text search is the one
+# step whose cost grows with the catalogue (a scan of every search vector: about 0.4 s for
+# "stem cells" among 100,000 trials), so a repeated search, or its next page, reuses it. A
+# new token (any change to the index) makes every entry unreachable; the oldest are dropped.
+SEARCHES_KEPT = 16
+_searches: OrderedDict = OrderedDict()
+_searches_lock = threading.Lock()
 
 
 class Results:
@@ -42,7 +52,28 @@ class Results:
         self._mask = None
 
     def _from_database(self) -> int:
-        """The trials that search, ranges and eligibility answers leave (one query)."""
+        """The trials that search, ranges and eligibility answers leave (one query, unless
+        the same ones were asked for since the index last changed)."""
+        params = self.filterset.params
+        ranked = self.filterset.sort_key == "relevance" and connection.vendor == "postgresql"
+        key = (
+            self.index.token,
+            ranked,
+            tuple((n, params.get(n)) for n in self.filterset.filters if n not in FACETS),
+        )
+        with _searches_lock:
+            if key in _searches:
+                _searches.move_to_end(key)
+                bits, self.searched = _searches[key]
+                return bits
+        bits = self._query()
+        with _searches_lock:
+            _searches[key] = (bits, self.searched)
+            while len(_searches) > SEARCHES_KEPT:
+                _searches.popitem(last=False)
+        return bits
+
+    def _query(self) -> int:
         trials = self.filterset.filter_queryset(Trial.objects.published(), skip=set(FACETS))
         trials = trials.order_by()
         if self.filterset.sort_key == "relevance" and connection.vendor == "postgresql":
@@ -91,6 +122,9 @@ class Results:
         mask = self._members()
         if sort == "relevance" and self.searched is not None:
             ids, ranks = self.searched
+            # A trial published after this process's copy was read is not in it (yet).
+            known = ids < len(mask)
+            ids, ranks = ids[known], ranks[known]
             keep = mask[ids]
             ids, ranks = ids[keep], ranks[keep]
             # Best rank first; equal ranks by the default order (latest update first).

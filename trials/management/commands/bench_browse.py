@@ -13,8 +13,11 @@ Run it against PostgreSQL with a persistent connection, e.g.
       --http http://127.0.0.1:8000
 """
 
+import cProfile
 import http.client
+import io
 import math
+import pstats
 import re
 import statistics
 import time
@@ -65,6 +68,23 @@ class Command(BaseCommand):
         parser.add_argument("--exports", type=int, default=1, help="runs of each export")
         parser.add_argument("--publish", action="store_true", help="cost of catching up")
         parser.add_argument("--only", default="", help="only pages whose label contains this")
+        parser.add_argument("--profile", default="", help="instead, profile this URL (cProfile)")
+
+    @staticmethod
+    def plain_settings() -> dict:
+        # Plain static storage: the manifest storage needs collectstatic, and looking a name up
+        # in it costs microseconds, nothing this benchmark could see.
+        storages = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+        return {
+            "ALLOWED_HOSTS": ["testserver"],
+            "DEBUG": False,
+            "SECURE_SSL_REDIRECT": False,
+            "STORAGES": storages,
+            "API_RATE_LIMIT": None,
+        }
 
     def pages(self) -> list[tuple[str, str]]:
         trial = Trial.objects.published().order_by("pk").first()
@@ -91,7 +111,9 @@ class Command(BaseCommand):
             ("export.json (all)", "/trials/export.json"),
         ]
 
-    def handle(self, *args, repeat, warmup, http, exports, publish, only, **options):
+    def handle(self, *args, repeat, warmup, http, exports, publish, only, profile, **options):
+        if profile:
+            return self.profile(profile, repeat, warmup)
         pages = [(label, url) for label, url in self.pages() if only in label]
         total = Trial.objects.published().count()
         self.stdout.write(
@@ -105,19 +127,7 @@ class Command(BaseCommand):
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         client = Client()
-        # Plain static storage: the manifest storage needs collectstatic, and looking a name up
-        # in it costs microseconds, nothing this benchmark could see.
-        storages = {
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-        with override_settings(
-            ALLOWED_HOSTS=["testserver"],
-            DEBUG=False,
-            SECURE_SSL_REDIRECT=False,
-            STORAGES=storages,
-            API_RATE_LIMIT=None,
-        ):
+        with override_settings(**self.plain_settings()):
             for label, url in pages:
                 if label.startswith("export"):
                     self.stdout.write(self.measure_export(client, label, url, http, exports, total))
@@ -125,6 +135,26 @@ class Command(BaseCommand):
                     self.stdout.write(self.measure(client, label, url, repeat, warmup, http))
             if publish:
                 self.measure_publish(client, repeat)
+
+    def profile(self, url, repeat, warmup) -> None:
+        """The top of a cProfile of `repeat` requests: project code, templates, queries."""
+        client = Client()
+        with override_settings(**self.plain_settings()):
+            for _run in range(warmup):
+                _consume(client.get(url))
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _run in range(repeat):
+                _consume(client.get(url))
+            profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+        stats.print_stats(
+            r"(browse|trials)/|template/(response|loader_tags)|prefetch|execute_sql", 30
+        )
+        stats.sort_stats("tottime").print_stats(15)
+        self.stdout.write(f"{url}: {repeat} requests after {warmup} warm-up requests\n")
+        self.stdout.write(out.getvalue())
 
     def measure(self, client, label, url, repeat, warmup, http) -> str:
         _consume(client.get(url))  # warm caches (e.g. the in-memory browse index)
