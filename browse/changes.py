@@ -10,8 +10,6 @@ public page shows. A draft, an edit awaiting review and curator notes never get 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import CharField
-from django.db.models.functions import Cast
 from reversion.models import Version
 
 from trials import history
@@ -119,15 +117,21 @@ def _name(fields: dict) -> str:
     return f"{acronym}: {title}" if acronym else title
 
 
-def published_changes(trials) -> list[Entry]:
-    """The newest entries for these (published, filtered) trials, newest first."""
-    ids = trials.order_by().annotate(key=Cast("pk", CharField())).values("key")
-    recent = (
+def published_changes(matching) -> list[Entry]:
+    """The newest entries for the trials in `matching` (the ids of published, filtered
+    trials: browse.results.Results), newest first. Reads the newest versions first and stops
+    after SCAN of matching trials, so no filter becomes a join."""
+    versions = (
         Version.objects.get_for_model(Trial)
-        .filter(object_id__in=ids)
         .order_by("-revision__date_created", "-pk")
-        .values_list("object_id", flat=True)[:SCAN]
+        .values_list("object_id", flat=True)
     )
+    recent = []
+    for object_id in versions.iterator(chunk_size=SCAN * 4):
+        if int(object_id) in matching:
+            recent.append(object_id)
+            if len(recent) == SCAN:
+                break
     trial_ids = sorted({int(pk) for pk in recent})
     slugs = dict(Trial.objects.filter(pk__in=trial_ids).values_list("pk", "slug"))
     entries = []

@@ -112,12 +112,16 @@ def row_checks(trial, params) -> list[dict]:
     return checks
 
 
-def summary(queryset, answered: list[str]) -> str:
-    """One sentence on the trials kept because they state no limit (one query)."""
+def not_stated_any(answered: list[str]) -> Q:
+    """Trials that state no limit for at least one of the answered questions."""
     unknown = Q()
     for name in answered:
         unknown |= not_stated(name)
-    n = queryset.filter(unknown).order_by().count()
+    return unknown
+
+
+def summary(n: int) -> str:
+    """One sentence on the `n` trials kept because they state no limit."""
     if not n:
         return "Every trial below states limits that include your answers."
     trials = "trial below does" if n == 1 else "trials below do"

@@ -33,7 +33,7 @@ def catalogue_numbers() -> CatalogueNumbers:
     vocabulary = Vocabulary()
     published = Trial.objects.published()
     filterset = TrialFilter(QueryDict(), queryset=published, vocabulary=vocabulary)
-    facet_list, total = build_facets(filterset, published)
+    facet_list, total = build_facets(filterset)
     phases = dict(
         published.exclude(phase="").order_by().values_list("phase").annotate(n=Count("pk"))
     )

@@ -1,14 +1,23 @@
 """The public record of a trial: the one schema behind the CSV and JSON exports, backups and
-(later) the API. Documented in docs/architecture.md ("Export schema") and stable: fields may be
+the API. Documented in docs/architecture.md ("Export schema") and stable: fields may be
 added, never renamed or removed.
+
+Reindexing stores each published trial's record as JSON text (trials.models.PublicRecord), so
+exports and API pages read one row per trial instead of rebuilding it from a dozen tables.
 """
 
-from trials.models import Trial
+import json
+
+from trials.models import PublicRecord, Trial
 from trials.models.eligibility import ELIGIBILITY_FIELDS
 
 # Rows are read in chunks of this many (`iterator(chunk_size=…)` with prefetching), so memory
 # does not grow with the number of trials.
 CHUNK = 500
+# Stored records are read this many at a time, by primary key.
+STORED_CHUNK = 1000
+# A stored record starts with its path; the site's address goes in front when it is read.
+URL_START = '{"url": "'
 
 CSV_COLUMNS = [
     "url",
@@ -149,3 +158,40 @@ def csv_row(record: dict) -> list[str]:
         **record["eligibility"],
     }
     return [neutralise(joined.get(column, record.get(column))) for column in CSV_COLUMNS]
+
+
+def stored_document(trial: Trial) -> str:
+    """The JSON text reindexing stores: the record with its address as a path."""
+    return json.dumps(trial_record(trial, ""), ensure_ascii=False)
+
+
+def with_base_url(document: str, base_url: str) -> str:
+    """A stored record as the exports write it (json.dumps of `trial_record(trial,
+    base_url)`), without parsing it."""
+    if not document.startswith(URL_START):
+        raise ValueError("not a stored public record")
+    return URL_START + json.dumps(base_url, ensure_ascii=False)[1:-1] + document[len(URL_START) :]
+
+
+def stored_documents(trial_ids, base_url: str):
+    """The JSON text of these published trials' records (`trial_ids`: a list or an array), in
+    this order, read STORED_CHUNK at a time, so memory does not grow with their number."""
+    for _pk, document in stored_pairs(trial_ids):
+        yield with_base_url(document, base_url)
+
+
+def stored_pairs(trial_ids):
+    """(id, stored JSON text with the path as `url`) of these published trials, in order. A
+    trial not reindexed since the records were introduced has its record built on the spot."""
+    for start in range(0, len(trial_ids), STORED_CHUNK):
+        chunk = [int(pk) for pk in trial_ids[start : start + STORED_CHUNK]]
+        found = dict(
+            PublicRecord.objects.filter(trial_id__in=chunk).values_list("trial_id", "document")
+        )
+        missing = [pk for pk in chunk if pk not in found]
+        if missing:
+            for trial in Trial.objects.published().filter(pk__in=missing).for_export():
+                found[trial.pk] = stored_document(trial)
+        for pk in chunk:
+            if pk in found:
+                yield pk, found[pk]

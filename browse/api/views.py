@@ -1,6 +1,7 @@
 """The API's views: thin, like the pages'. Parameters go through `TrialFilter` (its messages
 become 400s), counts through the facet bitmaps, numbers through `browse.stats`."""
 
+import json
 import re
 
 from django.conf import settings
@@ -17,8 +18,10 @@ from browse.api import serializers as shapes
 from browse.conditional import catalogue_conditional, trial_conditional
 from browse.facets import build_facets
 from browse.filters import FACETS, LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
+from browse.results import Results
 from browse.stats import catalogue_numbers
 from trials.models import Trial
+from trials.public_record import stored_documents
 
 ARRAY_PARAMS = {
     "condition": "condition slug; a broader term includes narrower ones (`ms` includes `spms`)",
@@ -126,20 +129,23 @@ class TrialListView(APIView):
     )
     def get(self, request):
         vocabulary = Vocabulary()
-        published = Trial.objects.published()
-        filterset = TrialFilter(request.GET, queryset=published.for_export(), vocabulary=vocabulary)
+        filterset = TrialFilter(
+            request.GET, queryset=Trial.objects.published(), vocabulary=vocabulary
+        )
         problems = list(filterset.problems)
         page, size, wanted = _page_args(request, problems)
         if problems:
             return _errors(problems)
-        # The facet bitmaps count the matching trials as the list page does: no COUNT(*).
-        facets, total = build_facets(filterset, published)
+        # Matching, counting and ordering in memory as on the list page: no COUNT(*), and
+        # the page's stored records read by primary key.
+        results = Results(filterset)
+        facets, total = build_facets(filterset, results)
         pages = max(1, -(-total // size))
         if page > pages:
             return _errors([f"There is no page “{page}”; the last is {pages}."])
         start = (page - 1) * size
-        context = {"base_url": _base_url(request)}
-        rows = filterset.qs[start : start + size]
+        page_ids = results.ordered()[start : start + size]
+        records = [json.loads(doc) for doc in stored_documents(page_ids, _base_url(request))]
         url = request.build_absolute_uri(request.path)
 
         def link(number):
@@ -151,7 +157,7 @@ class TrialListView(APIView):
             "count": total,
             "next": link(page + 1) if page < pages else None,
             "previous": link(page - 1) if page > 1 else None,
-            "results": shapes.TrialRecord(rows, many=True, context=context).data,
+            "results": records,
         }
         if wanted:
             body["facets"] = _facet_json(facets, wanted)
@@ -180,9 +186,7 @@ class _VocabularyView(APIView):
     def get(self, request):
         vocabulary = Vocabulary()
         published = Trial.objects.published()
-        facets, _total = build_facets(
-            TrialFilter(None, queryset=published, vocabulary=vocabulary), published
-        )
+        facets, _total = build_facets(TrialFilter(None, queryset=published, vocabulary=vocabulary))
         counts = {o.value: o.count for f in facets if f.name == self.kind for o in f.options}
         terms = [term for term, _depth in vocabulary.tree(self.kind)]
         slugs = {term.pk: term.slug for term in terms}

@@ -10,6 +10,7 @@ from django.utils.feedgenerator import Atom1Feed
 from browse.changes import published_changes
 from browse.conditional import catalogue_conditional
 from browse.filters import TrialFilter, describe
+from browse.results import Results
 from trials.models import Trial
 
 
@@ -57,7 +58,7 @@ class TrialFeed(Feed):
         return reverse("trials:feed") + self.query
 
     def items(self):
-        return published_changes(self.filterset.qs)
+        return published_changes(Results(self.filterset))
 
     def item_title(self, entry):
         return entry.title

@@ -13,11 +13,13 @@ from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
 from browse import eligibility
+from browse.cards import cards
 from browse.chart_data import continuous_years, start_year_family_chart
 from browse.charts import bar_chart, short_label
 from browse.conditional import catalogue_conditional
 from browse.facets import build_facets
 from browse.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary, describe
+from browse.results import ResultRows, Results
 from browse.stats import catalogue_numbers
 from trials.models import CellType, Condition, Route, Trial
 
@@ -101,11 +103,14 @@ class TrialListView(ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return self.filterset.qs
+        # Filters, counts and order come from the in-memory index; a page loads its own
+        # trials by primary key (browse/results.py).
+        self.results = Results(self.filterset)
+        return ResultRows(self.results, lambda ids: cards(ids, self.vocabulary))
 
     def get_paginator(self, queryset, per_page, **kwargs):
         # The facets already counted the matching trials; a COUNT(*) would repeat the work.
-        self.facets, total = build_facets(self.filterset, Trial.objects.published())
+        self.facets, total = build_facets(self.filterset, self.results)
         paginator = super().get_paginator(queryset, per_page, **kwargs)
         paginator.count = total
         return paginator
@@ -171,7 +176,8 @@ class TrialListView(ListView):
         if answered:
             for trial in context["trials"]:
                 trial.eligibility_checks = eligibility.row_checks(trial, params)
-            context["eligibility_note"] = eligibility.summary(self.filterset.qs, answered)
+            unknown = Trial.objects.published().filter(eligibility.not_stated_any(answered))
+            context["eligibility_note"] = eligibility.summary(self.results.count_among(unknown))
         return context
 
     def eligibility_panel(self, params) -> dict:
@@ -301,7 +307,14 @@ class HomeView(TemplateView):
             clinic_count=numbers.clinic_offerings,
             conditions=entry_points("condition"),
             cell_types=[e for e in entry_points("cell_type") if e["option"].depth <= 1],
-            recent=Trial.objects.published().for_list().order_by("-updated_at", "-id")[:6],
+            recent=cards(
+                list(
+                    Trial.objects.published()
+                    .order_by("-updated_at", "-id")
+                    .values_list("pk", flat=True)[:6]
+                ),
+                numbers.vocabulary,
+            ),
             charts=[
                 bar_chart(
                     "phase",

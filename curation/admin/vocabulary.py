@@ -8,7 +8,15 @@ from django.urls import path, reverse
 
 from curation.admin.imports import ris_upload_view
 from trials import services
-from trials.models import CellProduct, CellType, Condition, Organisation, Publication, Route
+from trials.models import (
+    CellProduct,
+    CellType,
+    Condition,
+    Organisation,
+    Publication,
+    Route,
+    TrialPublication,
+)
 
 
 class ServiceWritesMixin:
@@ -158,16 +166,21 @@ class PublicationAdmin(admin.ModelAdmin):
     search_fields = ["title", "doi", "pmid", "pmcid", "authors", "journal"]
     list_filter = ["year"]
 
-    # A publication is part of its trials' public record (exports, API): a change must give
-    # public lists a new ETag (browse/conditional.py), though no trial was edited.
+    # A publication is part of its trials' public record (exports, API): a change rebuilds
+    # their stored records and gives public lists a new ETag, though no trial was edited.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.browse_index_changed()
+        services.publications_changed(publication_ids=[obj.pk])
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        services.browse_index_changed()
+        self.delete_queryset(request, Publication.objects.filter(pk=obj.pk))
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
+        citing = set(
+            TrialPublication.objects.filter(publication__in=queryset).values_list(
+                "trial_id", flat=True
+            )
+        )
         super().delete_queryset(request, queryset)
-        services.browse_index_changed()
+        services.trials_reindex(trial_ids=citing)

@@ -12,7 +12,7 @@ from trials.ingest.client import ApiClient, FetchError
 from trials.ingest.parsers.errors import ImportFileError
 from trials.ingest.parsers.pubmed import FIELDS, parse_esummary
 from trials.ingest.runs import Tally, outcome_of, run_finish, run_save, run_start
-from trials.models import Publication, SyncKind, SyncRun, TrialPublication
+from trials.models import Publication, SyncKind, SyncRun
 
 
 def publications_to_fill():
@@ -53,11 +53,9 @@ def sync_pubmed(client: ApiClient, *, dry_run: bool = False) -> tuple[SyncRun | 
     run_finish(run, tally, outcome=outcome, message="\n".join(errors[:20]))
     if filled_ids and not dry_run:
         # A filled journal can make a results paper count as peer-reviewed (the
-        # has_publication facet), and publications are part of their trials' public record:
-        # reindex the trials they belong to (which also gives public lists new ETags).
-        trial_ids = TrialPublication.objects.filter(publication_id__in=filled_ids)
-        services.trials_reindex(trial_ids=sorted(set(trial_ids.values_list("trial_id", flat=True))))
-        services.browse_index_changed()
+        # has_publication facet), and a trial's public record quotes its papers: reindex the
+        # trials the filled publications belong to.
+        services.publications_changed(publication_ids=filled_ids)
     return run, tally, outcome
 
 

@@ -26,7 +26,7 @@ from trials.choices import (
 from trials.models.curation import ProblemReport, WorkflowEvent
 from trials.models.evidence import Publication, Source, TrialPublication
 from trials.models.imports import RegistryRecord
-from trials.models.index import BrowseIndexState, FacetValue
+from trials.models.index import BrowseIndexState, FacetValue, IndexChange, PublicRecord
 from trials.models.organisations import Organisation
 from trials.models.parts import Intervention, Outcome, RegistryId, Site
 from trials.models.products import CellProduct
@@ -46,6 +46,7 @@ __all__ = [
     "DoseUnit",
     "EndpointMet",
     "FacetValue",
+    "IndexChange",
     "Intervention",
     "ListingType",
     "Masking",
@@ -55,6 +56,7 @@ __all__ = [
     "OutcomeKind",
     "Phase",
     "ProblemReport",
+    "PublicRecord",
     "Publication",
     "PublicationRole",
     "Registry",

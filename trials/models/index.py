@@ -42,6 +42,40 @@ class BrowseIndexState(models.Model):
     token = models.CharField(max_length=32)
     # When the token last changed: the Last-Modified of public lists (browse/conditional.py).
     changed_at = models.DateTimeField(null=True, blank=True)
+    # Counts every change of the index. The writer holds this row's lock from its UPDATE to its
+    # commit, so generations commit in order: a process that has applied generation g only
+    # needs the IndexChange rows after g (an incremental reload, not the whole index).
+    generation = models.BigIntegerField(default=0)
 
     def __str__(self):
         return self.token
+
+
+class IndexChange(models.Model):
+    """The trials whose index rows (or public record) changed, or that were deleted, in one
+    generation of the index, and the token it left. A process at generation g with token t
+    catches up from these rows only if row g still holds t: that proves its copy is the one
+    the database went on from (not one lost to a rolled-back or restored database, and not
+    one from before a change too big to list, which drops the older rows)."""
+
+    generation = models.BigIntegerField(unique=True)
+    token = models.CharField(max_length=32)
+    trial_ids = models.TextField(blank=True)  # comma-separated; no foreign keys to outlive
+
+    def __str__(self):
+        return f"generation {self.generation}"
+
+
+class PublicRecord(models.Model):
+    """A published trial's public record (trials/public_record.py) as JSON text, built when the
+    trial is reindexed, so exports and API pages stream stored rows instead of rebuilding each
+    record from a dozen related tables. `url` holds the path; readers add the site's address
+    (public_record.with_base_url). Unpublished trials have none."""
+
+    trial = models.OneToOneField(
+        "trials.Trial", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    document = models.TextField()
+
+    def __str__(self):
+        return f"public record of trial {self.trial_id}"

@@ -75,6 +75,17 @@ class TrialQuerySet(models.QuerySet):
             "conditions", "registry_ids", "outcomes", _arms(), _publication_links()
         )
 
+    def for_index(self):
+        """Everything reindexing reads: the search document, the facet rows and the public
+        record (the export's prefetches plus sponsor, collaborators and sites)."""
+        return (
+            self.for_export()
+            .defer(None)
+            .defer("search_vector")
+            .select_related("sponsor")
+            .prefetch_related("collaborators", "sites")
+        )
+
     def for_backup(self):
         """Every stored fact of each trial and its parts (trials/backup.py), prefetched chunk by
         chunk like the exports. Only the derived search columns are left out: a restore

@@ -13,6 +13,7 @@ callers write `services.trial_create(...)` and need not know where a function li
 
 from trials.services.index import (
     browse_index_changed,
+    publications_changed,
     refresh_planner_statistics,
     trials_reindex,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "publication_fill_empty",
     "publication_get_or_create",
     "publication_link",
+    "publications_changed",
     "refresh_planner_statistics",
     "registry_id_add",
     "site_add",

@@ -1,12 +1,13 @@
 """The browse index: each trial's search document and facet rows, and the token that tells
 every web process its in-memory copy is out of date."""
 
+import json
 import uuid
 from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import F
 from django.utils import timezone
 
 from trials.choices import EndpointMet, OutcomeKind, Phase, Workflow
@@ -16,16 +17,19 @@ from trials.models import (
     CellType,
     Condition,
     FacetValue,
+    IndexChange,
     Intervention,
     Organisation,
     Outcome,
     Publication,
+    PublicRecord,
     RegistryId,
     Site,
     Source,
     Trial,
     TrialPublication,
 )
+from trials.public_record import stored_document
 
 # What a trial reports, for "n of m trials reporting" in the evidence table (`reported=`).
 REPORTED = {
@@ -84,7 +88,7 @@ def _facet_rows(trial: Trial, conditions: dict, cell_types: dict) -> set[tuple[s
         ("has_results", "yes" if trial.has_results else "no"),
         (
             "has_publication",
-            "yes" if has_peer_reviewed_publication(trial.trialpublication_set.all()) else "no",
+            "yes" if has_peer_reviewed_publication(trial.publication_links) else "no",
         ),
     }
     if trial.phase:
@@ -120,9 +124,9 @@ def _facet_rows(trial: Trial, conditions: dict, cell_types: dict) -> set[tuple[s
 
 @transaction.atomic
 def trials_reindex(*, trial_ids: Iterable[int]) -> None:
-    """Rebuild the search document (on PostgreSQL also the weighted tsvector) and the facet
-    rows of these trials. Works in bulk (the synthetic seeder reindexes thousands at once) and
-    leaves `updated_at` alone: reindexing is not an edit."""
+    """Rebuild the search document (on PostgreSQL also the weighted tsvector), the facet rows
+    and the stored public record of these trials. Works in bulk (the synthetic seeder
+    reindexes thousands at once) and leaves `updated_at` alone: reindexing is not an edit."""
     ids = list(trial_ids)
     conditions = {term.pk: term for term in Condition.objects.all()}
     cell_types = {term.pk: term for term in CellType.objects.all()}
@@ -131,28 +135,8 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
         # Lock the rows (in id order, so two reindexes cannot deadlock) so that concurrent
         # reindexes of the same trial run one after the other instead of colliding.
         list(Trial.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
-        trials = list(
-            Trial.objects.filter(pk__in=chunk)
-            .select_related("sponsor")
-            .prefetch_related(
-                "conditions",
-                "registry_ids",
-                "collaborators",
-                "sites",
-                "outcomes",
-                Prefetch(
-                    "interventions",
-                    queryset=Intervention.objects.select_related("product").prefetch_related(
-                        "routes"
-                    ),
-                ),
-                Prefetch(
-                    "trialpublication_set",
-                    queryset=TrialPublication.objects.select_related("publication"),
-                ),
-            )
-        )
-        facet_rows = []
+        trials = list(Trial.objects.filter(pk__in=chunk).for_index())
+        facet_rows, records = [], []
         for trial in trials:
             trial.search_text = _search_document(trial, conditions, cell_types)
             if trial.workflow == Workflow.PUBLISHED:
@@ -160,23 +144,74 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
                     FacetValue(trial_id=trial.pk, facet=facet, value=value)
                     for facet, value in sorted(_facet_rows(trial, conditions, cell_types))
                 ]
+                records.append(PublicRecord(trial_id=trial.pk, document=stored_document(trial)))
         Trial.objects.bulk_update(trials, ["search_text"])
         FacetValue.objects.filter(trial_id__in=chunk).delete()
         FacetValue.objects.bulk_create(facet_rows, batch_size=2000)
+        PublicRecord.objects.filter(trial_id__in=chunk).delete()
+        PublicRecord.objects.bulk_create(records, batch_size=500)
         if connection.vendor == "postgresql":
             Trial.objects.filter(pk__in=chunk).update(
                 search_vector=SearchVector("title", "acronym", weight="A", config="english")
                 + SearchVector("search_text", weight="B", config="english")
             )
-    browse_index_changed()
+    browse_index_changed(trial_ids=ids)
 
 
-def browse_index_changed() -> None:
+def public_record_touched(*, trial: Trial) -> None:
+    """An edit moved `trial.updated_at` after the trial was reindexed (services record an
+    edit after reindexing it): its stored record and every process's sort order follow."""
+    document = (
+        PublicRecord.objects.filter(trial_id=trial.pk).values_list("document", flat=True).first()
+    )
+    if document is not None:
+        record = json.loads(document)
+        record["updated_at"] = trial.updated_at.isoformat()
+        PublicRecord.objects.filter(trial_id=trial.pk).update(
+            document=json.dumps(record, ensure_ascii=False)
+        )
+    browse_index_changed(trial_ids=[trial.pk])
+
+
+def publications_changed(*, publication_ids: Iterable[int]) -> list[int]:
+    """Reindex the trials citing these edited publications (their public records quote the
+    paper) and return their ids."""
+    trial_ids = sorted(
+        set(
+            TrialPublication.objects.filter(publication_id__in=list(publication_ids)).values_list(
+                "trial_id", flat=True
+            )
+        )
+    )
+    trials_reindex(trial_ids=trial_ids)
+    return trial_ids
+
+
+# More changed trials than this in one write, and every web process reloads its whole copy
+# of the index instead of catching up trial by trial (a full load is cheaper by then).
+LISTED_CHANGES = 2000
+
+
+def browse_index_changed(*, trial_ids: Iterable[int] | None = None) -> None:
     """Tell every web process that its in-memory copy of the browse index is out of date
-    (after a reindex, and after trials are deleted: their rows go with them)."""
-    now = timezone.now()
-    if not BrowseIndexState.objects.filter(pk=1).update(token=uuid.uuid4().hex, changed_at=now):
-        BrowseIndexState.objects.create(pk=1, token=uuid.uuid4().hex, changed_at=now)
+    (after a reindex, and after trials are deleted: their rows go with them). `trial_ids`:
+    the trials whose rows changed, so that processes reload only those; None when unknown
+    (every process then reloads everything)."""
+    now, token = timezone.now(), uuid.uuid4().hex
+    state = BrowseIndexState.objects.filter(pk=1)
+    # The UPDATE locks the row until this transaction commits, so a later writer gets the
+    # next generation only after this one is visible: generations commit in order.
+    if not state.update(token=token, changed_at=now, generation=F("generation") + 1):
+        BrowseIndexState.objects.create(pk=1, token=token, changed_at=now, generation=1)
+    generation = state.values_list("generation", flat=True).get()
+    changed = None if trial_ids is None else sorted(set(trial_ids))
+    if changed is None or len(changed) > LISTED_CHANGES:
+        # Too many to list: processes find no row for their generation and reload it all.
+        IndexChange.objects.filter(generation__lte=generation).delete()
+        changed = []
+    IndexChange.objects.create(
+        generation=generation, token=token, trial_ids=",".join(map(str, changed))
+    )
 
 
 # The tables a bulk write fills. PostgreSQL plans each query from statistics that only ANALYZE
@@ -189,6 +224,7 @@ def _catalogue_tables() -> list[str]:
         Trial,
         Intervention,
         FacetValue,
+        PublicRecord,
         RegistryId,
         Site,
         Outcome,

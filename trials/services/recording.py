@@ -91,6 +91,8 @@ def _record(
                 edited_since_review=True
             )
         trial.refresh_from_db(fields=["version", "edited_since_review", "updated_at"])
+        if bump and _deferred.get() is None:
+            index.public_record_touched(trial=trial)  # (in a scope, its reindex comes last)
     with reversion.create_revision():
         if user is not None and reversion.get_user() is None:
             reversion.set_user(user)

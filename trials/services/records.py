@@ -334,10 +334,10 @@ def trial_replace_parts(
 @transaction.atomic
 def trials_delete(*, queryset) -> int:
     """Delete trials (their parts and index rows cascade) and let the public pages know."""
-    count = queryset.count()
+    ids = list(queryset.values_list("pk", flat=True))
     queryset.delete()
-    browse_index_changed()
-    return count
+    browse_index_changed(trial_ids=ids)
+    return len(ids)
 
 
 def publication_fill_empty(*, publication: Publication, values: dict) -> list[str]:

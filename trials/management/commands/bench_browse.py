@@ -2,17 +2,27 @@
 
 For each page: the median server time of the whole request (Django's test client, in process:
 URL routing, filtering, facets, template rendering, streaming), next to the median time of the
-same page's SQL executed directly on a cursor. Their ratio is the overhead the app adds on top
-of the database. Medians of --repeat runs after --warmup runs; machines here are noisy.
+same page's SQL executed directly on a cursor, and, with --http, the median time over HTTP
+from a running server (e.g. gunicorn with 2 workers). Medians of --repeat runs after --warmup
+runs; machines here are noisy. Exports also print trials a second and the memory they grew.
+--publish measures what one publish costs each web process to catch up (its index reload).
 
 Run it against PostgreSQL with a persistent connection, e.g.
-  DATABASE_URL=postgres://... CONN_MAX_AGE=60 python manage.py seed_synthetic --trials 10000
-  DATABASE_URL=postgres://... CONN_MAX_AGE=60 python manage.py bench_browse
+  DATABASE_URL=postgres://... CONN_MAX_AGE=60 python manage.py seed_synthetic --trials 100000
+  DATABASE_URL=postgres://... CONN_MAX_AGE=60 python manage.py bench_browse --publish \
+      --http http://127.0.0.1:8000
 """
 
+import cProfile
+import http.client
+import io
+import math
+import pstats
 import re
 import statistics
 import time
+import tracemalloc
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -20,10 +30,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from trials import services
 from trials.models import Trial
 
 FACETS = "condition,cell_type,route,phase,status,origin,listing,country,has_results"
 DECLARE = re.compile(r"^DECLARE\s+\S+\s+.*?CURSOR\s+(?:WITH(?:OUT)?\s+HOLD\s+)?FOR\s+", re.S)
+TARGETS = {"list": (40, 60), "detail": (30, 30)}  # ms in process, ms over HTTP (issue 14)
 
 
 def _consume(response) -> int:
@@ -32,59 +44,119 @@ def _consume(response) -> int:
     return len(response.content)
 
 
+def _over_http(base: str, url: str) -> float:
+    parts = urlsplit(base)
+    started = time.perf_counter()
+    connection_ = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=120)
+    connection_.request("GET", url, headers={"Host": parts.netloc})
+    response = connection_.getresponse()
+    while response.read(65536):
+        pass
+    connection_.close()
+    if response.status != 200:
+        raise CommandError(f"{base}{url} answered {response.status} over HTTP")
+    return time.perf_counter() - started
+
+
 class Command(BaseCommand):
-    help = "Median server time vs raw SQL time of the list, detail and export pages."
+    help = "Median server time vs raw SQL time of the list, detail, API and export pages."
 
     def add_arguments(self, parser):
         parser.add_argument("--repeat", type=int, default=15)
         parser.add_argument("--warmup", type=int, default=3)
+        parser.add_argument("--http", default="", help="also time each page over HTTP here")
+        parser.add_argument("--exports", type=int, default=1, help="runs of each export")
+        parser.add_argument("--publish", action="store_true", help="cost of catching up")
+        parser.add_argument("--only", default="", help="only pages whose label contains this")
+        parser.add_argument("--profile", default="", help="instead, profile this URL (cProfile)")
 
-    def handle(self, *args, repeat, warmup, **options):
-        trial = Trial.objects.published().order_by("pk").first()
-        if trial is None:
-            raise CommandError("No published trials: run load_demo or seed_synthetic first.")
-        # The API beside the page it mirrors (25 trials a page in both; the API's records are
-        # the export's, with outcomes and publications). Throttling is off except in the last
-        # API row, which shows what counting requests in the database cache costs.
-        pages = [
-            ("list, no filter", "/trials/"),
-            ("API list, no filter", "/api/v1/trials/"),
-            ("list, two facets", "/trials/?condition=ms&cell_type=msc"),
-            ("API list, two facets", "/api/v1/trials/?condition=ms&cell_type=msc&facets=" + FACETS),
-            ("list, text search", "/trials/?q=stem+cells"),
-            ("API list, text search", "/api/v1/trials/?q=stem+cells"),
-            ("detail", trial.get_absolute_url()),
-            ("API detail", f"/api/v1/trials/{trial.slug}/"),
-            ("export.csv (all)", "/trials/export.csv"),
-            ("API list, throttled", "/api/v1/trials/"),
-        ]
-        total = Trial.objects.published().count()
-        self.stdout.write(
-            f"{connection.vendor}, {total} published trials; median of {repeat} runs "
-            f"after {warmup} warm-up runs\n"
-        )
-        header = (
-            f"{'page':22} {'server ms':>10} {'raw SQL ms':>11} {'ratio':>6} "
-            f"{'queries':>8} {'bytes':>10}"
-        )
-        self.stdout.write(header)
-        self.stdout.write("-" * len(header))
-        client = Client()
+    @staticmethod
+    def plain_settings() -> dict:
         # Plain static storage: the manifest storage needs collectstatic, and looking a name up
         # in it costs microseconds, nothing this benchmark could see.
         storages = {
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
-        with override_settings(
-            ALLOWED_HOSTS=["testserver"], DEBUG=False, STORAGES=storages, API_RATE_LIMIT=None
-        ):
-            for label, url in pages:
-                rate = "1000000/minute" if label.endswith("throttled") else None
-                with override_settings(API_RATE_LIMIT=rate):
-                    self.stdout.write(self.measure(client, label, url, repeat, warmup))
+        return {
+            "ALLOWED_HOSTS": ["testserver"],
+            "DEBUG": False,
+            "SECURE_SSL_REDIRECT": False,
+            "STORAGES": storages,
+            "API_RATE_LIMIT": None,
+        }
 
-    def measure(self, client, label, url, repeat, warmup) -> str:
+    def pages(self) -> list[tuple[str, str]]:
+        trial = Trial.objects.published().order_by("pk").first()
+        if trial is None:
+            raise CommandError("No published trials: run load_demo or seed_synthetic first.")
+        last = max(1, math.ceil(Trial.objects.published().count() / settings.TRIALS_PAGE_SIZE))
+        # The API beside the page it mirrors (25 trials a page in both).
+        return [
+            ("list, no filter", "/trials/"),
+            ("list, one facet", "/trials/?condition=ms"),
+            ("list, two facets", "/trials/?condition=ms&cell_type=msc"),
+            ("list, three facets", "/trials/?condition=ms&route=intrathecal&phase=PHASE1"),
+            ("list, text search", "/trials/?q=stem+cells"),
+            ("list, search + facets", "/trials/?q=stem+cells&condition=als&route=intrathecal"),
+            ("list, last page", f"/trials/?page={last}"),
+            ("list, sorted by start", "/trials/?sort=start&condition=als"),
+            ("detail", trial.get_absolute_url()),
+            ("API list, no filter", "/api/v1/trials/"),
+            ("API list, two facets", "/api/v1/trials/?condition=ms&cell_type=msc&facets=" + FACETS),
+            ("API list, text search", "/api/v1/trials/?q=stem+cells"),
+            ("API detail", f"/api/v1/trials/{trial.slug}/"),
+            ("feed, one facet", "/trials/feed/?condition=als"),
+            ("export.csv (all)", "/trials/export.csv"),
+            ("export.json (all)", "/trials/export.json"),
+        ]
+
+    def handle(self, *args, repeat, warmup, http, exports, publish, only, profile, **options):
+        if profile:
+            return self.profile(profile, repeat, warmup)
+        pages = [(label, url) for label, url in self.pages() if only in label]
+        total = Trial.objects.published().count()
+        self.stdout.write(
+            f"{connection.vendor}, {total} published trials; median of {repeat} runs "
+            f"after {warmup} warm-up runs (exports: {exports} run(s))\n"
+        )
+        header = (
+            f"{'page':24} {'server ms':>10} {'HTTP ms':>8} {'raw SQL ms':>11} {'queries':>8} "
+            f"{'bytes':>11}  note"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        client = Client()
+        with override_settings(**self.plain_settings()):
+            for label, url in pages:
+                if label.startswith("export"):
+                    self.stdout.write(self.measure_export(client, label, url, http, exports, total))
+                else:
+                    self.stdout.write(self.measure(client, label, url, repeat, warmup, http))
+            if publish:
+                self.measure_publish(client, repeat)
+
+    def profile(self, url, repeat, warmup) -> None:
+        """The top of a cProfile of `repeat` requests: project code, templates, queries."""
+        client = Client()
+        with override_settings(**self.plain_settings()):
+            for _run in range(warmup):
+                _consume(client.get(url))
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _run in range(repeat):
+                _consume(client.get(url))
+            profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+        stats.print_stats(
+            r"(browse|trials)/|template/(response|loader_tags)|prefetch|execute_sql", 30
+        )
+        stats.sort_stats("tottime").print_stats(15)
+        self.stdout.write(f"{url}: {repeat} requests after {warmup} warm-up requests\n")
+        self.stdout.write(out.getvalue())
+
+    def measure(self, client, label, url, repeat, warmup, http) -> str:
         _consume(client.get(url))  # warm caches (e.g. the in-memory browse index)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
@@ -94,14 +166,19 @@ class Command(BaseCommand):
         # On PostgreSQL an export reads through a server-side cursor (DECLARE … FOR SELECT);
         # replay the SELECT itself.
         statements = [DECLARE.sub("", query["sql"]) for query in captured.captured_queries]
-
-        server, raw = [], []
+        server = []
         for run in range(warmup + repeat):
             started = time.perf_counter()
             _consume(client.get(url))
-            elapsed = time.perf_counter() - started
             if run >= warmup:
-                server.append(elapsed)
+                server.append(time.perf_counter() - started)
+        over_http = []
+        if http:
+            for run in range(warmup + repeat):
+                elapsed = _over_http(http, url)
+                if run >= warmup:
+                    over_http.append(elapsed)
+        raw = []
         with connection.cursor() as cursor:
             for run in range(warmup + repeat):
                 started = time.perf_counter()
@@ -109,13 +186,76 @@ class Command(BaseCommand):
                     cursor.execute(sql)
                     if cursor.description is not None:
                         cursor.fetchall()
-                elapsed = time.perf_counter() - started
                 if run >= warmup:
-                    raw.append(elapsed)
+                    raw.append(time.perf_counter() - started)
         server_ms = statistics.median(server) * 1000
+        http_ms = statistics.median(over_http) * 1000 if over_http else float("nan")
         raw_ms = statistics.median(raw) * 1000
-        ratio = server_ms / raw_ms if raw_ms else float("inf")
+        kind = "detail" if "detail" in label and "API" not in label else "list"
+        in_process, via_http = TARGETS[kind]
+        note = "" if label.startswith(("API", "feed")) else f"target ≤{in_process}"
+        if note and http:
+            note += f" / ≤{via_http} ms"
+        if note and (server_ms > in_process or (http and http_ms > via_http)):
+            note += "  MISSED"
         return (
-            f"{label:22} {server_ms:10.1f} {raw_ms:11.1f} {ratio:6.1f} "
-            f"{len(statements):8d} {size:10d}"
+            f"{label:24} {server_ms:10.1f} {http_ms:8.1f} {raw_ms:11.1f} "
+            f"{len(statements):8d} {size:11d}  {note}"
+        )
+
+    def measure_export(self, client, label, url, http, runs, total) -> str:
+        """Trials a second, and how much memory one export grew (tracemalloc's peak, in a
+        separate run: tracing slows Python down)."""
+        _consume(client.get(url + "?page_size=1"))
+        times = []
+        for _run in range(runs):
+            started = time.perf_counter()
+            size = _consume(client.get(url))
+            times.append(time.perf_counter() - started)
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        _consume(client.get(url))
+        grown = (tracemalloc.get_traced_memory()[1] - before) / 1e6
+        tracemalloc.stop()
+        seconds = statistics.median(times)
+        http_ms = (
+            statistics.median([_over_http(http, url) for _ in range(runs)]) * 1000
+            if http
+            else float("nan")
+        )
+        note = f"{total / seconds:,.0f} trials/s (target ≥10,000), peak +{grown:.1f} MB (≤50)"
+        if total / seconds < 10_000 or grown > 50:
+            note += "  MISSED"
+        return (
+            f"{label:24} {seconds * 1000:10.1f} {http_ms:8.1f} {'':>11} {'':>8} {size:11d}  {note}"
+        )
+
+    def measure_publish(self, client, repeat) -> None:
+        """One publish's cost to each web process: reindex one trial (what a publish does to
+        the index), then time the next list request, which catches up, against the same
+        request with nothing to catch up; and against one after a change too large to list
+        (a full reload)."""
+        url = "/trials/?condition=ms"
+        trial = Trial.objects.published().order_by("-pk").first()
+
+        def timed():
+            started = time.perf_counter()
+            _consume(client.get(url))
+            return time.perf_counter() - started
+
+        timed()
+        steady = statistics.median(timed() for _ in range(repeat))
+        after_publish, after_bulk = [], []
+        for _run in range(repeat):
+            services.trials_reindex(trial_ids=[trial.pk])
+            after_publish.append(timed())
+        for _run in range(max(3, repeat // 5)):
+            services.browse_index_changed()  # no list of trials: every process reloads all
+            after_bulk.append(timed())
+        catch_up = (statistics.median(after_publish) - steady) * 1000
+        reload = (statistics.median(after_bulk) - steady) * 1000
+        self.stdout.write(
+            f"\nOne publish costs each web process {catch_up:.1f} ms to catch up (its next "
+            f"request: {statistics.median(after_publish) * 1000:.1f} ms against "
+            f"{steady * 1000:.1f} ms; medians of {repeat}). A full reload: {reload:.0f} ms."
         )

@@ -1,0 +1,167 @@
+"""The trials a `TrialFilter` selects, resolved in this process's memory (browse/bitmaps.py):
+which trials match, how many each facet option would give, and their order. The database is
+asked only for what memory does not hold: the ids a text search (with its ranks on
+PostgreSQL), a range or an eligibility answer leaves, one query on the trial table without a
+join; then the rows of one page, by primary key. No plan can turn a page slow.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F
+
+from browse.bitmaps import IndexBitmaps, Snapshot, bitmap, members
+from browse.filters import FACETS, HIDDEN_FACETS, TrialFilter
+from trials.models import Trial
+
+# The last searches' ids (and ranks), per index token: matching a text search is the one
+# step whose cost grows with the catalogue (a scan of every search vector: about 0.4 s for
+# "stem cells" among 100,000 trials), so a repeated search, or its next page, reuses it. A
+# new token (any change to the index) makes every entry unreachable; the oldest are dropped.
+SEARCHES_KEPT = 16
+_searches: OrderedDict = OrderedDict()
+_searches_lock = threading.Lock()
+
+
+class Results:
+    def __init__(self, filterset: TrialFilter, snapshot: Snapshot | None = None):
+        self.filterset = filterset
+        self.index = snapshot or IndexBitmaps.current()
+        params = filterset.params
+        facets = self.index.facets
+        self.selected: dict[str, int] = {}
+        for name in FACETS:
+            values = params.getlist(name)
+            if values:
+                union = 0
+                for value in values:
+                    union |= facets.get(name, {}).get(value, 0)
+                self.selected[name] = union
+        self.narrowed = self.index.everything
+        self.searched: tuple[np.ndarray, np.ndarray] | None = None  # (ids, ranks) by relevance
+        if any(params.get(name) for name in filterset.filters if name not in FACETS):
+            self.narrowed &= self._from_database()
+        self.bits = self.narrowed
+        for union in self.selected.values():
+            self.bits &= union
+        self.total = self.bits.bit_count()
+        self._mask = None
+
+    def _from_database(self) -> int:
+        """The trials that search, ranges and eligibility answers leave (one query, unless
+        the same ones were asked for since the index last changed)."""
+        params = self.filterset.params
+        ranked = self.filterset.sort_key == "relevance" and connection.vendor == "postgresql"
+        key = (
+            self.index.token,
+            ranked,
+            tuple((n, params.get(n)) for n in self.filterset.filters if n not in FACETS),
+        )
+        with _searches_lock:
+            if key in _searches:
+                _searches.move_to_end(key)
+                bits, self.searched = _searches[key]
+                return bits
+        bits = self._query()
+        with _searches_lock:
+            _searches[key] = (bits, self.searched)
+            while len(_searches) > SEARCHES_KEPT:
+                _searches.popitem(last=False)
+        return bits
+
+    def _query(self) -> int:
+        trials = self.filterset.filter_queryset(Trial.objects.published(), skip=set(FACETS))
+        trials = trials.order_by()
+        if self.filterset.sort_key == "relevance" and connection.vendor == "postgresql":
+            query = SearchQuery(
+                self.filterset.params["q"], search_type="websearch", config="english"
+            )
+            rows = trials.annotate(rank=SearchRank(F("search_vector"), query))
+            found = list(rows.values_list("pk", "rank"))
+            ids = np.array([pk for pk, _rank in found], dtype=np.int64)
+            self.searched = (ids, np.array([rank for _pk, rank in found], dtype=np.float64))
+            return bitmap(ids)
+        return bitmap(trials.values_list("pk", flat=True))
+
+    def counts(self, names=FACETS) -> dict[str, dict[str, int]]:
+        """{facet: {value: trials}}: what each option would give added to the *other* active
+        filters (disjunctive faceting). Hidden facets count only their selected values."""
+        counts = {}
+        params = self.filterset.params
+        for name in names:
+            allowed = self.narrowed
+            for other, union in self.selected.items():
+                if other != name:
+                    allowed &= union
+            options = self.index.facets.get(name, {})
+            if name in HIDDEN_FACETS:
+                options = {v: options.get(v, 0) for v in params.getlist(name)}
+            counts[name] = {value: (bits & allowed).bit_count() for value, bits in options.items()}
+        return counts
+
+    def count_among(self, trials) -> int:
+        """How many of these (a queryset of trials: one query for their ids) match."""
+        return (bitmap(trials.order_by().values_list("pk", flat=True)) & self.bits).bit_count()
+
+    def __contains__(self, trial_id: int) -> bool:
+        mask = self._members()
+        return 0 <= trial_id < len(mask) and bool(mask[trial_id])
+
+    def _members(self) -> np.ndarray:
+        if self._mask is None:
+            self._mask = members(self.bits, self.index.size)
+        return self._mask
+
+    def ordered(self, sort: str | None = None) -> np.ndarray:
+        """Every matching trial id, in the filter's order (or `sort`)."""
+        sort = sort or self.filterset.sort_key
+        mask = self._members()
+        if sort == "relevance" and self.searched is not None:
+            ids, ranks = self.searched
+            # A trial published after this process's copy was read is not in it (yet).
+            known = ids < len(mask)
+            ids, ranks = ids[known], ranks[known]
+            keep = mask[ids]
+            ids, ranks = ids[keep], ranks[keep]
+            # Best rank first; equal ranks by the default order (latest update first).
+            return ids[np.lexsort((self.index.position("updated")[ids], -ranks))]
+        order = self.index.orders["updated" if sort == "relevance" else sort]
+        return order[mask[order]]
+
+
+class ResultRows(Sequence):
+    """The matching trials in order, as a paginator sees them: a slice loads just its rows, by
+    primary key, with `load` (ids -> rows in that order, e.g. browse.cards.cards)."""
+
+    def __init__(self, results: Results, load):
+        self.results, self.load = results, load
+        self._ids = None
+
+    def __len__(self) -> int:
+        return self.results.total
+
+    def ids(self) -> np.ndarray:
+        if self._ids is None:
+            self._ids = self.results.ordered()
+        return self._ids
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        return self.load([int(pk) for pk in self.ids()[index]])
+
+
+def trials_in_order(queryset, ids, chunk: int):
+    """Every trial of `queryset` with these ids, in this order, `chunk` at a time."""
+    for start in range(0, len(ids), chunk):
+        yield from in_order(queryset, [int(pk) for pk in ids[start : start + chunk]])
+
+
+def in_order(queryset, ids: list[int]) -> list:
+    """The rows of `queryset` with these ids, in this order."""
+    found = queryset.in_bulk(ids) if ids else {}
+    return [found[pk] for pk in ids if pk in found]
