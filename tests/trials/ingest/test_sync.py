@@ -341,3 +341,13 @@ def test_count_prints_each_searchs_matches_and_imports_nothing(registry, capsys)
     assert not Trial.objects.exists() and not SyncRun.objects.exists()
     _app, api = registry
     assert all("countTotal=true" in q and "pageSize=1" in q for q in studies_requests(api))
+
+
+def test_a_citation_without_journal_or_year_has_no_stray_full_stop(registry, reviewer, client):
+    app, _api = registry
+    app.studies[0] = synthetic_study(1, pmids=["99000123"])
+    sync()
+    trial = Trial.objects.get(registry_records__identifier=nct(1))
+    services.take_step(step="publish", trial=trial, user=reviewer)
+    page = client.get(f"/trials/{trial.slug}/").content.decode()
+    assert "cites it)</span> ." not in " ".join(page.split())
