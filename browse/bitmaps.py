@@ -23,6 +23,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 
 from trials.models import BrowseIndexState, FacetValue, IndexChange, Phase, Trial
+from trials.public_state import AWAITING, reviewed_rows
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -74,10 +75,17 @@ def _sort_rows(ids):
     if ids is not None:
         trials = trials.filter(pk__in=ids)
     fields = ("pk", "updated_at", "start_date", "actual_enrollment", "target_enrollment", "phase")
-    rows = trials.values_list(*fields)
+    rows = trials.values_list(*fields, AWAITING)
+    waiting = []
     # A server-side cursor only for a full load: for a few trials it costs three round trips.
-    for pk, *values in rows.iterator(chunk_size=5000) if ids is None else rows:
-        yield pk, _row(*values)
+    for pk, *values, awaiting in rows.iterator(chunk_size=5000) if ids is None else rows:
+        if awaiting:
+            waiting.append({"pk": pk, **dict(zip(fields[1:], values, strict=True)), AWAITING: 1})
+        else:
+            yield pk, _row(*values)
+    # The few trials awaiting review sort by the values the public sees (their reviewed ones).
+    for row in reviewed_rows(waiting, fields[1:]):
+        yield row["pk"], _row(*(row[f] for f in fields[1:]))
 
 
 def _facet_ids(ids) -> dict[tuple[str, str], np.ndarray]:

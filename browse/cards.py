@@ -14,6 +14,7 @@ from trials import formatting
 from trials.models import Origin, Phase, Status, Trial
 from trials.models.eligibility import ELIGIBILITY_FIELDS
 from trials.public_record import stored_pairs
+from trials.public_state import AWAITING, reviewed_rows
 
 COLUMNS = (
     "pk",
@@ -97,7 +98,8 @@ def cards(ids: list[int], vocabulary) -> list[Card]:
     """The cards of these published trials, in this order (two queries)."""
     if not ids:
         return []
-    rows = {row["pk"]: row for row in Trial.objects.published().filter(pk__in=ids).values(*COLUMNS)}
+    found = Trial.objects.published().filter(pk__in=ids).values(*COLUMNS, AWAITING)
+    rows = {row["pk"]: row for row in reviewed_rows(found, COLUMNS[1:])}
     records = dict(stored_pairs([pk for pk in ids if pk in rows]))
     terms = vocabulary.terms
     names = {

@@ -10,9 +10,10 @@ Kept apart from the view so the counting rules are written down once and tested 
 
 from collections import Counter, defaultdict
 
-from django.db.models.functions import ExtractYear
+from django.db.models import Q
 
 from browse.charts import short_label, stacked_bar_chart
+from trials.public_state import ARMS_CELL_TYPE, AWAITING, reviewed_rows
 
 SEVERAL = "Several families"
 NOT_STATED = "Not stated"
@@ -73,12 +74,13 @@ def start_years_by_family(
 
 def start_year_family_chart(published, cell_types, list_url: str):
     """The stacked chart 'Trials by start year and cell-type family' (one query)."""
-    rows = (
-        published.filter(start_date__isnull=False)
-        .annotate(year=ExtractYear("start_date"))
-        .order_by()
-        .values_list("pk", "year", "interventions__cell_type_id")
-    )
+    dated = Q(start_date__isnull=False) | Q(**{AWAITING: True})
+    found = published.filter(dated).order_by().values("pk", "start_date", ARMS_CELL_TYPE, AWAITING)
+    rows = [
+        (row["pk"], row["start_date"].year, row[ARMS_CELL_TYPE])
+        for row in reviewed_rows(found, ["start_date", ARMS_CELL_TYPE])
+        if row["start_date"]
+    ]
     series, table, _slugs = start_years_by_family(rows, cell_types)
     return stacked_bar_chart(
         "start-year-family",

@@ -14,6 +14,7 @@ from django.db.models import Subquery
 from django.views.decorators.http import condition
 
 from trials.models import BrowseIndexState, Trial
+from trials.public_state import AWAITING, reviewed_rows
 
 # Part of every validator: bump it when a representation changes shape in a release, so
 # clients do not keep a copy of the old one.
@@ -24,7 +25,14 @@ def _catalogue_state(request):
     """(token, when the index last changed, latest update of a published trial), cached on the
     request so that the ETag and Last-Modified functions share one query."""
     if not hasattr(request, "_catalogue_state"):
-        latest = Trial.objects.published().order_by("-updated_at").values("updated_at")
+        # (A trial awaiting review changed the index token when it joined the queue; its
+        # unreviewed edit's time is not public.)
+        latest = (
+            Trial.objects.published()
+            .filter(edited_since_review=False)
+            .order_by("-updated_at")
+            .values("updated_at")
+        )
         row = (
             BrowseIndexState.objects.filter(pk=1)
             .annotate(latest=Subquery(latest[:1]))
@@ -56,16 +64,17 @@ def _trial_state(request, slug):
     if getattr(request, "_trial_state_key", None) != key:
         token = BrowseIndexState.objects.filter(pk=1).values("token")[:1]
         published = Trial.objects.published()
-        row = (
-            published.filter(slug=slug)
-            .annotate(token=Subquery(token))
-            .values_list("token", "updated_at")
-        ).first() or (
-            published.with_registry_id(slug)
-            .annotate(token=Subquery(token))
-            .values_list("token", "updated_at")
-            .first()
+        fields = ("pk", "token", "updated_at", AWAITING)
+        found = (
+            published.filter(slug=slug).annotate(token=Subquery(token)).values(*fields).first()
+        ) or (
+            published.with_registry_id(slug).annotate(token=Subquery(token)).values(*fields).first()
         )
+        row = None
+        if found is not None:
+            # A trial awaiting review: the date of its reviewed state (trials/public_state.py).
+            (public,) = reviewed_rows([found], ["updated_at"])
+            row = (found["token"], public["updated_at"])
         request._trial_state_key, request._trial_state = key, row
     return request._trial_state
 

@@ -58,6 +58,16 @@ def clean(name: str, raw: str) -> tuple[str, str]:
     )
 
 
+def accepts(trial, name: str, value) -> bool:
+    """`matching` for one trial in memory: its stated range includes `value`, or it states
+    none."""
+    question = BY_NAME[name]
+    stored = Decimal(str(value)) * question.scale
+    low = getattr(trial, question.low_field) if question.low_field else None
+    high = getattr(trial, question.high_field) if question.high_field else None
+    return (low is None or low <= stored) and (high is None or high >= stored)
+
+
 def matching(name: str, value) -> Q:
     """Trials whose stated range includes `value`, or that state no range."""
     question = BY_NAME[name]
@@ -81,6 +91,16 @@ def not_stated(name: str) -> Q:
     for field in fields:
         q &= Q(**{f"{field}__isnull": True})
     return q
+
+
+def states_none_any(trial, answered: list[str]) -> bool:
+    """`not_stated_any` for one trial in memory."""
+    for name in answered:
+        question = BY_NAME[name]
+        fields = [f for f in (question.low_field, question.high_field) if f]
+        if all(getattr(trial, f) is None for f in fields):
+            return True
+    return False
 
 
 def stated_range(trial, question: Question) -> str:

@@ -8,6 +8,7 @@ type>:<route>` (the same arm got those cells by that route), and a number adds o
 holds nothing else). Queries: a fixed handful, whatever the number of trials.
 """
 
+import datetime
 import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ from django.urls import reverse
 
 from browse.chart_data import NOT_STATED, SEVERAL, family_of
 from trials.models import FacetValue, Phase, Trial
+from trials.public_state import ARMS_CELL_TYPE, AWAITING, reviewed_rows
 
 PHASES = dict(Phase.choices)
 
@@ -82,20 +84,16 @@ def evidence_rows(condition_slug: str, vocabulary, list_url: str) -> tuple[list[
             )
         cells[value].trial_ids.add(trial_id)
     ids = set().union(*(cell.trial_ids for cell in cells.values())) if cells else set()
-    trials = {
-        t["pk"]: t
-        for t in Trial.objects.published()
-        .filter(pk__in=ids)
-        .values(
-            "pk",
-            "actual_enrollment",
-            "target_enrollment",
-            "has_results",
-            "serious_adverse_events",
-            "treatment_related_saes",
-            "deaths",
-        )
-    }
+    fields = [
+        "actual_enrollment",
+        "target_enrollment",
+        "has_results",
+        "serious_adverse_events",
+        "treatment_related_saes",
+        "deaths",
+    ]
+    found = Trial.objects.published().filter(pk__in=ids).values("pk", *fields, AWAITING)
+    trials = {t["pk"]: t for t in reviewed_rows(found, fields)}
     for trial_id, facts in trials.items():
         facts["endpoint"] = endpoint.get(trial_id, "not_reported")
     for cell in cells.values():
@@ -186,18 +184,19 @@ def map_points(trial_ids, vocabulary) -> tuple[list[dict], list[str], list[dict]
     parents = {t.pk: t.parent_id for t in cell_types}
     names = {t.pk: t.name for t in cell_types}
     trials: dict[int, dict] = {}
-    for row in (
-        Trial.objects.published()
-        .filter(pk__in=trial_ids)
-        .order_by("start_date", "pk")
-        .values(
-            "pk", "slug", "title", "acronym", "phase", "start_date", "actual_enrollment",
-            "target_enrollment", "interventions__cell_type_id",
-        )
-    ):  # fmt: skip
+    fields = [
+        "slug", "title", "acronym", "phase", "start_date", "actual_enrollment",
+        "target_enrollment", ARMS_CELL_TYPE,
+    ]  # fmt: skip
+    found = Trial.objects.published().filter(pk__in=trial_ids).values("pk", *fields, AWAITING)
+    rows = reviewed_rows(found, fields)
+    rows.sort(
+        key=lambda r: (r["start_date"] is None, r["start_date"] or datetime.date.min, r["pk"])
+    )
+    for row in rows:
         trial = trials.setdefault(row["pk"], {**row, "families": set()})
-        if row["interventions__cell_type_id"]:
-            trial["families"].add(names[family_of(row["interventions__cell_type_id"], parents)])
+        if row[ARMS_CELL_TYPE]:
+            trial["families"].add(names[family_of(row[ARMS_CELL_TYPE], parents)])
     points, undated = [], []
     for trial in trials.values():
         families = trial["families"]

@@ -454,3 +454,38 @@ class TrialFilter(django_filters.FilterSet):
 
     def filter_start_year_max(self, queryset, name, value):
         return queryset.filter(start_date__lte=datetime.date(int(value), 12, 31))
+
+    # -- the same, in Python, for the few trials awaiting review -------------------------
+    #
+    # Such a trial is filtered by its reviewed state (trials/public_state.py), which is not in
+    # the database's columns: these say what the methods above say in SQL. A test runs both
+    # over the same trials (tests/browse/test_public_state.py).
+    def accepts(self, trial) -> bool:
+        """Whether `trial` passes the active range and eligibility filters."""
+        enrollment = (
+            trial.actual_enrollment
+            if trial.actual_enrollment is not None
+            else trial.target_enrollment
+        )
+        start, follow_up = trial.start_date, trial.follow_up_months
+        checks = {
+            "enrollment_min": lambda v: enrollment is not None and enrollment >= v,
+            "enrollment_max": lambda v: enrollment is not None and enrollment <= v,
+            "follow_up_min": lambda v: follow_up is not None and follow_up >= v,
+            "follow_up_max": lambda v: follow_up is not None and follow_up <= v,
+            "start_year_min": lambda v: start is not None and start >= datetime.date(int(v), 1, 1),
+            "start_year_max": lambda v: (
+                start is not None and start <= datetime.date(int(v), 12, 31)
+            ),
+        }
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, "", []):
+                continue
+            if name in checks and not checks[name](value):
+                return False
+            if name in eligibility.BY_NAME and not eligibility.accepts(trial, name, value):
+                return False
+        return True
+
+    # Range and eligibility filters: the ones `accepts` decides.
+    COLUMN_FILTERS = frozenset({*RANGES, "age", "edss", "alsfrs", "months_since_onset"})

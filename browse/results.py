@@ -17,6 +17,8 @@ from django.db.models import F
 from browse.bitmaps import IndexBitmaps, Snapshot, bitmap, members
 from browse.filters import FACETS, HIDDEN_FACETS, TrialFilter
 from trials.models import Trial
+from trials.public_state import AWAITING_REVIEW as AWAITING
+from trials.public_state import public_trials
 
 # The last searches' ids (and ranks), per index token: matching a text search is the one
 # step whose cost grows with the catalogue (a scan of every search vector: about 0.4 s for
@@ -74,18 +76,47 @@ class Results:
         return bits
 
     def _query(self) -> int:
-        trials = self.filterset.filter_queryset(Trial.objects.published(), skip=set(FACETS))
+        filterset, published = self.filterset, Trial.objects.published()
+        waiting = members(self.index.facets.get(AWAITING[0], {}).get(AWAITING[1], 0), 0)
+        waiting = np.flatnonzero(waiting)
+        if len(waiting) and any(filterset.params.get(n) for n in filterset.COLUMN_FILTERS):
+            # A trial awaiting review is filtered by its reviewed state, which the columns
+            # do not hold (trials/public_state.py): SQL decides the rest, Python these few.
+            decided = list(
+                self._found(
+                    filterset.filter_queryset(
+                        published.exclude(pk__in=waiting.tolist()), skip=set(FACETS)
+                    )
+                )
+            )
+            candidates = filterset.filter_queryset(
+                published.filter(pk__in=waiting.tolist()),
+                skip=set(FACETS) | filterset.COLUMN_FILTERS,
+            )
+            ranks = dict(self._found(candidates))
+            kept = {t.pk for t in public_trials(candidates.for_detail()) if filterset.accepts(t)}
+            found = decided + [(pk, rank) for pk, rank in ranks.items() if pk in kept]
+        else:
+            found = list(self._found(filterset.filter_queryset(published, skip=set(FACETS))))
+        ids = np.array([pk for pk, _rank in found], dtype=np.int64)
+        if self._ranked():
+            self.searched = (ids, np.array([rank for _pk, rank in found], dtype=np.float64))
+        return bitmap(ids)
+
+    def _ranked(self) -> bool:
+        return self.filterset.sort_key == "relevance" and connection.vendor == "postgresql"
+
+    def _found(self, trials):
+        """(id, text-search rank or None) of these trials."""
         trials = trials.order_by()
-        if self.filterset.sort_key == "relevance" and connection.vendor == "postgresql":
+        if self._ranked():
             query = SearchQuery(
                 self.filterset.params["q"], search_type="websearch", config="english"
             )
-            rows = trials.annotate(rank=SearchRank(F("search_vector"), query))
-            found = list(rows.values_list("pk", "rank"))
-            ids = np.array([pk for pk, _rank in found], dtype=np.int64)
-            self.searched = (ids, np.array([rank for _pk, rank in found], dtype=np.float64))
-            return bitmap(ids)
-        return bitmap(trials.values_list("pk", flat=True))
+            return trials.annotate(rank=SearchRank(F("search_vector"), query)).values_list(
+                "pk", "rank"
+            )
+        return ((pk, None) for pk in trials.values_list("pk", flat=True))
 
     def counts(self, names=FACETS) -> dict[str, dict[str, int]]:
         """{facet: {value: trials}}: what each option would give added to the *other* active
@@ -103,9 +134,17 @@ class Results:
             counts[name] = {value: (bits & allowed).bit_count() for value, bits in options.items()}
         return counts
 
-    def count_among(self, trials) -> int:
-        """How many of these (a queryset of trials: one query for their ids) match."""
-        return (bitmap(trials.order_by().values_list("pk", flat=True)) & self.bits).bit_count()
+    def count_among(self, trials, judge=None) -> int:
+        """How many of these (a queryset of trials: one query for their ids) match. A trial
+        awaiting review is judged instead by `judge(its reviewed state)` when given (the
+        queryset's columns hold its unreviewed edit: trials/public_state.py)."""
+        found = bitmap(trials.order_by().values_list("pk", flat=True)) & self.bits
+        waiting = self.index.facets.get(AWAITING[0], {}).get(AWAITING[1], 0) & self.bits
+        if judge is None or not waiting:
+            return found.bit_count()
+        ids = np.flatnonzero(members(waiting, 0)).tolist()
+        reviewed = public_trials(Trial.objects.filter(pk__in=ids).for_detail())
+        return (found & ~waiting).bit_count() + sum(1 for t in reviewed if judge(t))
 
     def __contains__(self, trial_id: int) -> bool:
         mask = self._members()

@@ -1,13 +1,14 @@
 """sitemap.xml for search engines: every published trial and every browse page.
 
 Published trials only (the same `published()` as every public page); a trial's lastmod is its
-`updated_at`.
+`updated_at` as last reviewed: an edit awaiting review is not public (trials/public_state.py).
 """
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from trials.models import CellType, Condition, Route, Trial
+from trials.public_state import AWAITING, reviewed_rows
 
 
 class TrialSitemap(Sitemap):
@@ -15,10 +16,16 @@ class TrialSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Trial.objects.published().only("slug", "updated_at").order_by("pk")
+        found = (
+            Trial.objects.published().order_by("pk").values("pk", "slug", "updated_at", AWAITING)
+        )
+        return reviewed_rows(found, ["slug", "updated_at"])
 
-    def lastmod(self, trial):
-        return trial.updated_at
+    def location(self, row):
+        return reverse("trials:trial-detail", kwargs={"slug": row["slug"]})
+
+    def lastmod(self, row):
+        return row["updated_at"]
 
 
 class BrowseSitemap(Sitemap):

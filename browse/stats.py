@@ -5,6 +5,7 @@ each trial once by its own value: its phase (the facet counts a phase 1/2 trial 
 and phase 2 too, which is right for filtering only) and its start year.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count
@@ -14,6 +15,7 @@ from django.http import QueryDict
 from browse.facets import Facet, build_facets
 from browse.filters import TrialFilter, Vocabulary
 from trials.models import Phase, Trial
+from trials.public_state import AWAITING, reviewed_rows
 
 
 @dataclass
@@ -34,21 +36,30 @@ def catalogue_numbers() -> CatalogueNumbers:
     published = Trial.objects.published()
     filterset = TrialFilter(QueryDict(), queryset=published, vocabulary=vocabulary)
     facet_list, total = build_facets(filterset)
-    phases = dict(
-        published.exclude(phase="").order_by().values_list("phase").annotate(n=Count("pk"))
+    reviewed = published.filter(edited_since_review=False)
+    phases = Counter(
+        dict(reviewed.exclude(phase="").order_by().values_list("phase").annotate(n=Count("pk")))
     )
-    years = (
-        published.filter(start_date__isnull=False)
-        .annotate(year=ExtractYear("start_date"))
-        .order_by()
-        .values_list("year")
-        .annotate(n=Count("pk"))
-        .order_by("year")
+    years = Counter(
+        dict(
+            reviewed.filter(start_date__isnull=False)
+            .annotate(year=ExtractYear("start_date"))
+            .order_by()
+            .values_list("year")
+            .annotate(n=Count("pk"))
+        )
     )
+    # Trials awaiting review count by their reviewed values (trials/public_state.py).
+    waiting = published.filter(edited_since_review=True).values(
+        "pk", "phase", "start_date", AWAITING
+    )
+    for row in reviewed_rows(waiting, ["phase", "start_date"]):
+        phases.update([row["phase"]] if row["phase"] else [])
+        years.update([row["start_date"].year] if row["start_date"] else [])
     return CatalogueNumbers(
         total=total,
         facets={facet.name: facet for facet in facet_list},
         phases=[(code, label, phases.get(code, 0)) for code, label in Phase.choices],
-        start_years=[(year, n) for year, n in years],
+        start_years=sorted(years.items()),
         vocabulary=vocabulary,
     )

@@ -75,7 +75,24 @@ def full_trial(n: int = 0, **fields) -> Trial:
     services.publication_link(trial=trial, publication=publication, role="primary_results")
     sponsor = services.organisation_get_or_create(name=f"Synthetic sponsor {n}")
     trial.collaborators.add(services.organisation_get_or_create(name="Synthetic collaborator"))
-    return services.trial_update(trial=trial, sponsor=sponsor)
+    services.trial_update(trial=trial, sponsor=sponsor)
+    return approved(trial)
+
+
+def approved(trial: Trial) -> Trial:
+    """A published trial built by editing it after creation awaits review, and the public sees
+    its reviewed state (trials/public_state.py): approve its edits, as a reviewer would."""
+    trial.refresh_from_db()
+    if trial.workflow == Workflow.PUBLISHED and trial.edited_since_review:
+        return services.trial_approve_edits(trial=trial, user=None)
+    return trial
+
+
+def approve_all() -> None:
+    # Oldest edit first, so that approving keeps the trials' order of last update.
+    waiting = Trial.objects.filter(workflow=Workflow.PUBLISHED, edited_since_review=True)
+    for trial in waiting.order_by("updated_at", "pk"):
+        services.trial_approve_edits(trial=trial, user=None)
 
 
 # --- the browse catalogue: published trials and unpublished twins ---------------------------
@@ -83,6 +100,47 @@ def full_trial(n: int = 0, **fields) -> Trial:
 MARKER = "ZZDRAFTMARKERZZ"
 # In every published trial's private curator notes: never on a public page, feed or API.
 NOTE = "ZZCURATORNOTEZZ"
+
+
+# Every kind of public URL, for the tests that nothing unpublished reaches the public.
+PUBLIC_URLS = [
+    "/",
+    "/trials/",
+    "/trials/?condition=als",
+    "/trials/?q=intraspinal",
+    "/trials/?country=BG",
+    "/trials/export.csv",
+    "/trials/export.json",
+    f"/trials/export.json?q={MARKER}",
+    "/conditions/als/",
+    "/cell-types/msc-ntf/",
+    "/routes/intraspinal/",
+    # Open data (issue 12): the API, the feed, citations, search engines.
+    "/api/v1/trials/",
+    "/api/v1/trials/?facets=condition,cell_type,route,country&page_size=100",
+    f"/api/v1/trials/?q={MARKER}",
+    "/api/v1/conditions/",
+    "/api/v1/cell-types/",
+    "/api/v1/routes/",
+    "/api/v1/stats/",
+    "/trials/feed/",
+    "/trials/feed/?condition=als",
+    "/trials/export.ris",
+    "/sitemap.xml",
+    "/trials/synthetic-browse-trial-c/",
+    "/trials/synthetic-browse-trial-c/cite.ris",
+    "/trials/synthetic-browse-trial-c/cite.bib",
+    # Issue 13: products, evidence across trials and "Could I take part?"
+    "/products/synthetic-product-1/",
+    "/trials/?product=synthetic-product-1",
+    "/trials/?q=synthocel-1",
+    "/conditions/als/evidence/",
+    "/conditions/als/evidence.csv",
+    "/conditions/ms/evidence/?sort=participants",
+    "/trials/?arm=msc-ntf:intrathecal&condition=als",
+    "/trials/?age=55&months_since_onset=30&alsfrs=40&status=RECRUITING&status=NOT_YET_RECRUITING",
+    "/trials/export.json?age=55&product=synthetic-product-1",
+]
 
 
 def browse_catalogue():
@@ -209,7 +267,8 @@ def browse_catalogue():
         services.trial_update(trial=hidden, age_min_months=0, alsfrs_min=0, onset_max_months=999)
         services.site_add(trial=hidden, country="BG")
         services.registry_id_add(trial=hidden, registry="nct", identifier=f"NCT9990000{i}")
-    return trials
+    approve_all()
+    return {title: approved(trial) for title, trial in trials.items()}
 
 
 def product_factory(n: int = 0, **fields) -> CellProduct:

@@ -10,6 +10,7 @@ import json
 
 from trials.models import PublicRecord, Trial
 from trials.models.eligibility import ELIGIBILITY_FIELDS
+from trials.public_state import public_trials
 
 # Rows are read in chunks of this many (`iterator(chunk_size=…)` with prefetching), so memory
 # does not grow with the number of trials.
@@ -190,7 +191,8 @@ def stored_pairs(trial_ids):
         )
         missing = [pk for pk in chunk if pk not in found]
         if missing:
-            for trial in Trial.objects.published().filter(pk__in=missing).for_export():
+            trials = Trial.objects.published().filter(pk__in=missing).for_detail()
+            for trial in public_trials(trials):
                 found[trial.pk] = stored_document(trial)
         for pk in chunk:
             if pk in found:

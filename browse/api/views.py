@@ -22,6 +22,7 @@ from browse.results import Results
 from browse.stats import catalogue_numbers
 from trials.models import Trial
 from trials.public_record import stored_documents
+from trials.public_state import public_trial, publicly_identified
 
 ARRAY_PARAMS = {
     "condition": "condition slug; a broader term includes narrower ones (`ms` includes `spms`)",
@@ -173,9 +174,13 @@ class TrialDetailView(APIView):
     )
     def get(self, request, slug):
         published = Trial.objects.published().for_export()
-        trial = published.filter(slug=slug).first() or published.with_registry_id(slug).first()
+        trial = published.filter(slug=slug).first()
+        if trial is None:
+            trial = published.with_registry_id(slug).first()
+            trial = trial if publicly_identified(trial, slug) else None
         if trial is None:
             raise NotFound(f"There is no published trial “{slug[:60]}”.")
+        trial = public_trial(trial)  # as last reviewed (trials/public_state.py)
         return Response(shapes.TrialRecord(trial, context={"base_url": _base_url(request)}).data)
 
 

@@ -16,6 +16,7 @@ from browse.filters import TrialFilter
 from browse.results import Results, trials_in_order
 from trials.models import Trial
 from trials.public_record import CHUNK, CSV_COLUMNS, csv_row, stored_documents
+from trials.public_state import public_stream
 
 # Trials per chunk of a streamed export.
 BATCH = 200
@@ -111,8 +112,10 @@ def export_ris(request):
         return _bad_request(filterset.problems)
     response = HttpResponse(
         publications_ris(
-            trials_in_order(
-                Trial.objects.published().for_export(), Results(filterset).ordered(), CHUNK
+            public_stream(
+                trials_in_order(
+                    Trial.objects.published().for_export(), Results(filterset).ordered(), CHUNK
+                )
             )
         ),
         content_type="application/x-research-info-systems; charset=utf-8",

@@ -22,6 +22,7 @@ from browse.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
 from browse.results import ResultRows, Results
 from browse.stats import catalogue_numbers
 from trials.models import CellType, Condition, Route, Trial
+from trials.public_state import publicly_identified
 
 REGISTRY_ID = re.compile(
     r"^(NCT\d{8}|\d{4}-\d{6}-\d{2}|\d{4}-5\d{5}-\d{2}-\d{2}|ISRCTN\d{8})$", re.IGNORECASE
@@ -98,6 +99,7 @@ class TrialListView(ListView):
         if REGISTRY_ID.match(query):
             # A registry id goes straight to its trial.
             trial = Trial.objects.published().with_registry_id(query).first()
+            trial = trial if publicly_identified(trial, query) else None
             if trial is not None:
                 return redirect(trial)
         return super().get(request, *args, **kwargs)
@@ -177,7 +179,10 @@ class TrialListView(ListView):
             for trial in context["trials"]:
                 trial.eligibility_checks = eligibility.row_checks(trial, params)
             unknown = Trial.objects.published().filter(eligibility.not_stated_any(answered))
-            context["eligibility_note"] = eligibility.summary(self.results.count_among(unknown))
+            count = self.results.count_among(
+                unknown, judge=lambda trial: eligibility.states_none_any(trial, answered)
+            )
+            context["eligibility_note"] = eligibility.summary(count)
         return context
 
     def eligibility_panel(self, params) -> dict:

@@ -12,6 +12,7 @@ from browse.jsonld import script_json, trial_jsonld
 from browse.ratelimit import client_address, report_limit
 from trials import services
 from trials.models import Trial
+from trials.public_state import public_trial, publicly_identified
 
 RATE_LIMITED = (
     "You have sent several reports in the last hour, which is our limit. Thank you! Please "
@@ -29,11 +30,11 @@ class TrialDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         try:
-            self.object = self.get_object()
+            self.object = public_trial(self.get_object())
         except Http404:
             # /trials/NCT03282760/ (any registry id) is a stable alias for the trial's page.
             trial = Trial.objects.published().with_registry_id(kwargs["slug"]).first()
-            if trial is None:
+            if not publicly_identified(trial, kwargs["slug"]):
                 raise
             return redirect(trial)
         return self.render_to_response(self.get_context_data(object=self.object))
@@ -49,7 +50,9 @@ class TrialDetailView(DetailView):
 
 def _citation(request, slug, build, content_type, extension):
     """The trial's own record as a citation file, with its URL and today's access date."""
-    trial = get_object_or_404(Trial.objects.published().prefetch_related("registry_ids"), slug=slug)
+    trial = public_trial(
+        get_object_or_404(Trial.objects.published().prefetch_related("registry_ids"), slug=slug)
+    )
     url = request.build_absolute_uri(trial.get_absolute_url())
     response = HttpResponse(
         build(trial, url, timezone.localdate()), content_type=f"{content_type}; charset=utf-8"
@@ -80,7 +83,7 @@ class ReportProblemView(TrialDetailView):
 
     def post(self, request, *args, **kwargs):
         # Published trials only: the queryset is the detail page's, so a draft is a 404.
-        self.object = self.get_object()
+        self.object = public_trial(self.get_object())
         form = ProblemReportForm(request.POST)
         limit, client = report_limit(), client_address(request)
         if limit.exceeded(client):

@@ -5,7 +5,7 @@ import bibtexparser
 import pytest
 from django.utils import timezone
 
-from tests.helpers import TrialFactory, browse_catalogue, full_trial
+from tests.helpers import TrialFactory, approve_all, browse_catalogue, full_trial
 from trials import services
 from trials.ingest.parsers.ris import parse_ris
 from trials.models import Publication, Workflow
@@ -73,6 +73,7 @@ def test_export_ris_round_trips_through_our_importer(client):
     )
     for trial in trials[:2]:
         services.publication_link(trial=trial, publication=paper, role="primary_results")
+    approve_all()
     response = client.get("/trials/export.ris")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/x-research-info-systems; charset=utf-8"

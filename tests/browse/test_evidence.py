@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.helpers import TrialFactory, add_arm, product_factory
+from tests.helpers import TrialFactory, add_arm, approve_all, product_factory
 from trials import services
 from trials.models import Condition, EndpointMet, OutcomeKind, Trial
 
@@ -258,6 +258,7 @@ def synthetic(n, product):
             publication=services.publication_get_or_create(title=f"Synthetic paper {i}", year=2020),
             role="primary_results",
         )
+    approve_all()
 
 
 @pytest.mark.parametrize(

@@ -51,10 +51,13 @@ def test_a_published_trial_is_one_new_entry(client, recruiting):
 
 def test_a_status_change_is_one_entry_once_reviewed(client, recruiting, reviewer):
     services.trial_update(trial=recruiting, status="COMPLETED", reason="Registry says so")
-    # Live on the page at once (docs/curation.md), but not announced until a reviewer checks.
-    assert "Completed" in client.get(recruiting.get_absolute_url()).content.decode()
+    # Not public until a reviewer checks it (docs/curation.md): not on the page, not announced.
+    page = client.get(recruiting.get_absolute_url()).context["trial"]
+    assert page.get_status_display() == "Recruiting"
     assert len(entries(client)) == 1
     services.trial_approve_edits(trial=recruiting, user=reviewer)
+    page = client.get(recruiting.get_absolute_url()).context["trial"]
+    assert page.get_status_display() == "Completed"
     changes = entries(client)
     assert len(changes) == 2
     assert changes[0]["title"] == "FEEDY: Synthetic feed trial: Status: Recruiting → Completed"

@@ -40,6 +40,7 @@ def test_catching_up_trial_by_trial_equals_a_full_reload(client):
     Trial.objects.filter(pk=draft.pk).update(workflow=Workflow.PUBLISHED)
     services.trials_reindex(trial_ids=[draft.pk])
     services.trial_update(trial=trials[0], actual_enrollment=999, phase="PHASE3")
+    services.trial_approve_edits(trial=trials[0], user=None)  # (public once reviewed)
     Trial.objects.filter(pk=trials[1].pk).update(workflow=Workflow.WITHDRAWN)
     services.trials_reindex(trial_ids=[trials[1].pk])
     services.trials_delete(queryset=Trial.objects.filter(pk=trials[2].pk))

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.helpers import MARKER, NOTE, TrialFactory, browse_catalogue, full_trial
+from tests.helpers import MARKER, NOTE, TrialFactory, approve_all, browse_catalogue, full_trial
 from trials import services
 from trials.models import Condition, Trial, Workflow
 
@@ -150,6 +150,7 @@ def test_titles_and_descriptions_say_what_the_page_is(client):
     assert title == "Synthetic described trial — Cell Therapy Trial Tracker"
     assert description == "Registered trial, phase 2, completed: Synthetic described trial"
     services.trial_update(trial=trial, summary="What was tested, in plain words.")
+    approve_all()
     assert _head(client.get(trial.get_absolute_url()).content.decode())[1] == (
         "What was tested, in plain words."
     )

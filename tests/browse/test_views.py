@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.helpers import TrialFactory, add_arm, full_trial
+from tests.helpers import TrialFactory, add_arm, approve_all, approved, full_trial
 from trials import services
 from trials.models import Workflow
 
@@ -37,6 +37,7 @@ def catalogue():
         )
         add_arm(hidden, cell_type="msc-ntf", routes=["intrathecal"])
         services.registry_id_add(trial=hidden, registry="nct", identifier=f"NCT9999999{n}")
+    approve_all()
     return {"spms_nsc": spms_nsc, "als_ntf": als_ntf, "als_wj": als_wj, "rrms_hsc": rrms_hsc}
 
 
@@ -97,6 +98,7 @@ def test_search_finds_titles_conditions_cells_and_sponsors(client, catalogue):
     services.trial_update(
         trial=catalogue["als_wj"], sponsor=services.organisation_get_or_create(name="Acme Cells")
     )
+    approve_all()  # the new sponsor is public (and searchable) once reviewed
     assert listed_titles(client.get("/trials/?q=acme")) == {"Synthetic ALS UC-MSC trial"}
     assert listed_titles(client.get("/trials/?q=UNPUBLISHED")) == set()
 
@@ -210,6 +212,7 @@ def test_detail_query_count_does_not_grow_with_parts(client):
         services.outcome_add(trial=big, measure=f"Extra outcome {i}")
         services.site_add(trial=big, country="PL", city=f"City {i}")
         services.source_add(trial=big, title=f"Source {i}", url=f"https://example.org/{i}")
+    approved(big)
     assert count_queries(small) == count_queries(big)
 
 

@@ -32,7 +32,7 @@ def test_mark_verified_sets_last_verified_and_logs_it(curator_client):
 # --- editing a published trial ---------------------------------------------------------------
 
 
-def test_edits_to_a_published_trial_go_live_and_wait_in_the_review_queue(
+def test_edits_to_a_published_trial_wait_in_the_review_queue_and_go_public_when_approved(
     client, curator_client, reviewer_client
 ):
     trial = TrialFactory(workflow=Workflow.PUBLISHED, title="Synthetic live trial")
@@ -42,7 +42,9 @@ def test_edits_to_a_published_trial_go_live_and_wait_in_the_review_queue(
     assert curator_client.post(change_url(trial), data).status_code == 302
     trial.refresh_from_db()
     assert trial.workflow == Workflow.PUBLISHED and trial.edited_since_review
-    assert "corrected" in client.get(trial.get_absolute_url()).text
+    # The public keeps seeing the reviewed title until a reviewer approves (docs/curation.md).
+    assert "corrected" not in client.get(trial.get_absolute_url()).text
+    assert "Synthetic live trial" in client.get(trial.get_absolute_url()).text
 
     queue = reviewer_client.get("/admin/trials/trial/?queue=needs_review")
     assert [t.pk for t in queue.context["cl"].result_list] == [trial.pk]
@@ -51,5 +53,6 @@ def test_edits_to_a_published_trial_go_live_and_wait_in_the_review_queue(
     )
     trial.refresh_from_db()
     assert not trial.edited_since_review
+    assert "corrected" in client.get(trial.get_absolute_url()).text
     queue = reviewer_client.get("/admin/trials/trial/?queue=needs_review")
     assert list(queue.context["cl"].result_list) == []

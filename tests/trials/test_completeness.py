@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.helpers import TrialFactory, add_arm, full_trial
+from tests.helpers import TrialFactory, add_arm, approve_all, approved, full_trial
 from trials import services
 from trials.completeness import is_peer_reviewed_result, key_facts
 from trials.models import Trial
@@ -109,6 +109,7 @@ def test_the_box_is_on_every_trial_page_and_costs_no_query(client):
     for n in range(8):
         paper(big, 10 + n)
         add_arm(big, cell_type="uc-msc", dose_min=5, dose_max=5, dose_unit="cells")
+    approved(big)
     assert count(small) == count(big)
 
 
@@ -123,6 +124,7 @@ def evidence_trials():
     protocol_only = TrialFactory(title="Synthetic trial with a protocol paper")
     paper(protocol_only, 2, role="protocol", journal="Trials")
     nothing = TrialFactory(title="Synthetic trial with nothing")
+    approve_all()
     return with_paper, results_only, protocol_only, nothing
 
 
@@ -161,6 +163,7 @@ def test_linking_a_paper_later_updates_the_filter(client):
     trial = TrialFactory(title="Synthetic trial published later")
     assert titles(client.get("/trials/?has_publication=yes")) == []
     paper(trial, 3)
+    approved(trial)  # a new link is an edit: public once a reviewer approves it
     assert titles(client.get("/trials/?has_publication=yes")) == [trial.title]
 
 

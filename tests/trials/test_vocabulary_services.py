@@ -4,6 +4,7 @@ reindexed and get a history entry; a delete that would drop a trial's link is re
 import pytest
 from django.core.exceptions import ValidationError
 
+from tests.helpers import approved
 from trials import history, services
 from trials.models import CellType, Condition, FacetValue, Organisation, Route, Trial, Workflow
 
@@ -16,8 +17,7 @@ def published(title, conditions, *, sponsor=None, cell_type=None, routes=()):
     )
     if cell_type or routes:
         services.intervention_add(trial=trial, label="Arm A", cell_type=cell_type, routes=routes)
-    trial.refresh_from_db()
-    return trial
+    return approved(trial)
 
 
 def facets(trial, facet):

@@ -178,7 +178,12 @@ class Trial(BatchedCheckValidation, EligibilityFields, models.Model):
     # Edits to a published trial go live at once (a typo fix should not wait), but they set
     # this flag, which puts the trial in the reviewers' "needs review" queue until a reviewer
     # approves the change or reverts it (docs/curation.md, "Editing a published trial").
-    edited_since_review = models.BooleanField(default=False, editable=False)
+    edited_since_review = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Yes: the public still sees the trial as a reviewer last approved it. "
+        "Approving the edits publishes them; reverting them drops them.",
+    )
     # Optimistic locking: every save bumps it, and a save based on an older version is
     # refused (services.StaleEditError) instead of silently overwriting someone else's work.
     version = models.PositiveIntegerField(default=1, editable=False)

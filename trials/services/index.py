@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Value
 from django.utils import timezone
 
 from trials.choices import EndpointMet, OutcomeKind, Phase, Workflow
@@ -30,6 +30,7 @@ from trials.models import (
     TrialPublication,
 )
 from trials.public_record import stored_document
+from trials.public_state import AWAITING_REVIEW, public_trials
 
 # What a trial reports, for "n of m trials reporting" in the evidence table (`reported=`).
 REPORTED = {
@@ -137,14 +138,20 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
         list(Trial.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
         trials = list(Trial.objects.filter(pk__in=chunk).for_index())
         facet_rows, records = [], []
-        for trial in trials:
-            trial.search_text = _search_document(trial, conditions, cell_types)
+        # The public sees a trial as a reviewer last approved it (trials/public_state.py):
+        # its index rows, public record and search document are built from that state.
+        publics = public_trials(trials)
+        for trial, public in zip(trials, publics, strict=True):
+            trial.search_text = _search_document(public, conditions, cell_types)
             if trial.workflow == Workflow.PUBLISHED:
+                rows = _facet_rows(public, conditions, cell_types)
+                if public is not trial:
+                    rows.add(AWAITING_REVIEW)
                 facet_rows += [
                     FacetValue(trial_id=trial.pk, facet=facet, value=value)
-                    for facet, value in sorted(_facet_rows(trial, conditions, cell_types))
+                    for facet, value in sorted(rows)
                 ]
-                records.append(PublicRecord(trial_id=trial.pk, document=stored_document(trial)))
+                records.append(PublicRecord(trial_id=trial.pk, document=stored_document(public)))
         Trial.objects.bulk_update(trials, ["search_text"])
         FacetValue.objects.filter(trial_id__in=chunk).delete()
         FacetValue.objects.bulk_create(facet_rows, batch_size=2000)
@@ -155,6 +162,13 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
                 search_vector=SearchVector("title", "acronym", weight="A", config="english")
                 + SearchVector("search_text", weight="B", config="english")
             )
+            for trial, public in zip(trials, publics, strict=True):
+                if public is not trial:  # the reviewed title, not the one awaiting review
+                    heading = Value(f"{public.title} {public.acronym}")
+                    Trial.objects.filter(pk=trial.pk).update(
+                        search_vector=SearchVector(heading, weight="A", config="english")
+                        + SearchVector("search_text", weight="B", config="english")
+                    )
     browse_index_changed(trial_ids=ids)
 
 
@@ -164,7 +178,8 @@ def public_record_touched(*, trial: Trial) -> None:
     document = (
         PublicRecord.objects.filter(trial_id=trial.pk).values_list("document", flat=True).first()
     )
-    if document is not None:
+    if document is not None and not trial.edited_since_review:
+        # (An edit awaiting review leaves the public record as reviewed, its date included.)
         record = json.loads(document)
         record["updated_at"] = trial.updated_at.isoformat()
         PublicRecord.objects.filter(trial_id=trial.pk).update(

@@ -86,11 +86,14 @@ def _record(
             Trial.objects.filter(pk=trial.pk).update(
                 version=F("version") + 1, updated_at=timezone.now()
             )
-        if review:
-            Trial.objects.filter(pk=trial.pk, workflow=Workflow.PUBLISHED).update(
-                edited_since_review=True
-            )
+        newly_awaiting = review and Trial.objects.filter(
+            pk=trial.pk, workflow=Workflow.PUBLISHED, edited_since_review=False
+        ).update(edited_since_review=True)
         trial.refresh_from_db(fields=["version", "edited_since_review", "updated_at"])
+        if newly_awaiting:
+            # The index was built before the trial joined the reviewers' queue, from the edit
+            # itself: build it again from the reviewed state the public keeps seeing.
+            _reindex(trial)
         if bump and _deferred.get() is None:
             index.public_record_touched(trial=trial)  # (in a scope, its reindex comes last)
     with reversion.create_revision():

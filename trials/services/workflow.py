@@ -127,7 +127,9 @@ def trial_approve_edits(*, trial: Trial, user, comment: str = "") -> Trial:
     trial.save(update_fields=["edited_since_review", "reviewed_by", "updated_at"])
     _event(trial, WorkflowAction.APPROVE_EDITS, user, comment, trial.workflow)
     reason = "Edits approved" + (f": {comment.strip()}" if comment.strip() else "")
+    # The snapshot first: it is the published state the public is shown from now on.
     _record(trial, user=user, reason=reason, edit=False)
+    trials_reindex(trial_ids=[trial.pk])
     return trial
 
 

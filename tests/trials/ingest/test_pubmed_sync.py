@@ -138,12 +138,13 @@ def test_a_pubmed_dry_run_writes_nothing(pubmed):
 def test_a_filled_journal_makes_a_registry_results_paper_count_in_the_list(pubmed, client):
     """The registry's RESULT reference has no journal, so it is not yet a peer-reviewed results
     paper; once PubMed names the journal, the trial's has_publication facet says so."""
-    from tests.helpers import full_trial
+    from tests.helpers import approved, full_trial
     from trials.models import PublicationRole
 
     trial = full_trial(1)
     publication = services.publication_get_or_create(title="", pmid="99000123")
     services.publication_link(trial=trial, publication=publication, role=PublicationRole.RESULTS)
+    approved(trial)
     url = "/trials/?has_publication=yes"
     assert trial.title not in client.get(url).content.decode()
     call_command("sync_pubmed", stdout=io.StringIO())
