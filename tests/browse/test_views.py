@@ -108,6 +108,7 @@ def test_a_registry_id_search_goes_straight_to_the_trial(client, catalogue):
     services.registry_id_add(
         trial=catalogue["als_ntf"], registry="eudract", identifier="2016-002020-86"
     )
+    approve_all()  # (an id added by an edit leads to the trial once reviewed)
     for query in ("NCT03280056", "nct03280056", "2016-002020-86"):
         response = client.get(f"/trials/?q={query}")
         assert response.status_code == 302
