@@ -6,6 +6,8 @@ Reindexing stores each published trial's record as JSON text (trials.models.Publ
 exports and API pages read one row per trial instead of rebuilding it from a dozen tables.
 """
 
+import csv
+import io
 import json
 
 from trials.models import PublicRecord, Trial
@@ -164,6 +166,40 @@ def csv_row(record: dict) -> list[str]:
 def stored_document(trial: Trial) -> str:
     """The JSON text reindexing stores: the record with its address as a path."""
     return json.dumps(trial_record(trial, ""), ensure_ascii=False)
+
+
+def stored_texts(trial: Trial) -> tuple[str, str]:
+    """What reindexing stores of a trial: its record as JSON text and as a CSV line, each with
+    its address as a path."""
+    record = trial_record(trial, "")
+    return json.dumps(record, ensure_ascii=False), csv_line(record)
+
+
+def csv_line(record: dict) -> str:
+    """A record as one line of the CSV export: every cell quoted, formulas neutralised."""
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL).writerow(csv_row(record))
+    return out.getvalue()
+
+
+def stored_csv_lines(trial_ids, base_url: str):
+    """The CSV lines of these published trials, in this order, with the site's address in
+    front of each path (the first cell): as `csv_line(trial_record(trial, base_url))`, read
+    STORED_CHUNK at a time. Stored lines make the CSV export as cheap as the JSON one (issue
+    14: it built each line from the parsed record, about 4,000 trials a second)."""
+    start_cell = '"' + base_url.replace('"', '""')
+    for start in range(0, len(trial_ids), STORED_CHUNK):
+        chunk = [int(pk) for pk in trial_ids[start : start + STORED_CHUNK]]
+        found = dict(
+            PublicRecord.objects.filter(trial_id__in=chunk).values_list("trial_id", "csv_line")
+        )
+        # Rows stored before the lines were: built from their record.
+        missing = [pk for pk in chunk if not found.get(pk)]
+        for pk, document in stored_pairs(missing) if missing else ():
+            found[pk] = csv_line(json.loads(document))
+        for pk in chunk:
+            if found.get(pk):
+                yield start_cell + found[pk][1:]
 
 
 def with_base_url(document: str, base_url: str) -> str:

@@ -1,7 +1,7 @@
 """CSV and JSON exports of any filtered result set: the list's filters, streamed.
 
 The matching trials and their order come from the in-memory index (browse/results.py); each
-trial's record is the one reindexing stored (`trials.public_record.stored_documents`), read
+trial's record (or CSV line) is the one reindexing stored (`trials.public_record`), read
 a chunk at a time by primary key, so memory does not grow with the number of trials.
 """
 
@@ -15,7 +15,7 @@ from browse.conditional import catalogue_conditional
 from browse.filters import TrialFilter
 from browse.results import Results, trials_in_order
 from trials.models import Trial
-from trials.public_record import CHUNK, CSV_COLUMNS, csv_row, stored_documents
+from trials.public_record import CHUNK, CSV_COLUMNS, stored_csv_lines, stored_documents
 from trials.public_state import public_stream
 
 # Trials per chunk of a streamed export.
@@ -67,10 +67,7 @@ def export_csv(request):
     def rows():
         yield "\ufeff"  # BOM: spreadsheet programs then read the file as UTF-8
         yield writer.writerow(CSV_COLUMNS)
-        lines = (
-            writer.writerow(csv_row(json.loads(doc))) for doc in stored_documents(ids, base_url)
-        )
-        yield from _batched(lines)
+        yield from _batched(stored_csv_lines(ids, base_url))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cell-therapy-trials.csv"'

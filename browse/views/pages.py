@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
-from browse import eligibility
+from browse import eligibility, fragments
 from browse.cards import cards
 from browse.chart_data import continuous_years, start_year_family_chart
 from browse.charts import bar_chart, short_label
@@ -183,6 +183,18 @@ class TrialListView(ListView):
                 unknown, judge=lambda trial: eligibility.states_none_any(trial, answered)
             )
             context["eligibility_note"] = eligibility.summary(count)
+        # The filter form depends on nothing else (browse/fragments.py).
+        key = (
+            type(self).__name__,
+            self.request.path,
+            self.results.index.token,
+            self.vocabulary.fingerprint,
+            tuple(sorted((k, tuple(v)) for k, v in params.lists() if k != "page")),
+            context["paginator"].per_page,
+        )
+        context["filters_form"] = fragments.rendered(
+            "includes/_filters.html", key, context, self.request
+        )
         return context
 
     def eligibility_panel(self, params) -> dict:

@@ -76,6 +76,8 @@ class PublicRecord(models.Model):
         "trials.Trial", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     document = models.TextField()
+    # The same record as a line of the CSV export (public_record.csv_line), path as `url`.
+    csv_line = models.TextField(blank=True, default="")
 
     def __str__(self):
         return f"public record of trial {self.trial_id}"

@@ -29,7 +29,7 @@ from trials.models import (
     Trial,
     TrialPublication,
 )
-from trials.public_record import stored_document
+from trials.public_record import csv_line, stored_texts
 from trials.public_state import AWAITING_REVIEW, public_trials
 
 # What a trial reports, for "n of m trials reporting" in the evidence table (`reported=`).
@@ -151,7 +151,8 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
                     FacetValue(trial_id=trial.pk, facet=facet, value=value)
                     for facet, value in sorted(rows)
                 ]
-                records.append(PublicRecord(trial_id=trial.pk, document=stored_document(public)))
+                document, line = stored_texts(public)
+                records.append(PublicRecord(trial_id=trial.pk, document=document, csv_line=line))
         Trial.objects.bulk_update(trials, ["search_text"])
         FacetValue.objects.filter(trial_id__in=chunk).delete()
         FacetValue.objects.bulk_create(facet_rows, batch_size=2000)
@@ -183,7 +184,7 @@ def public_record_touched(*, trial: Trial) -> None:
         record = json.loads(document)
         record["updated_at"] = trial.updated_at.isoformat()
         PublicRecord.objects.filter(trial_id=trial.pk).update(
-            document=json.dumps(record, ensure_ascii=False)
+            document=json.dumps(record, ensure_ascii=False), csv_line=csv_line(record)
         )
     browse_index_changed(trial_ids=[trial.pk])
 
