@@ -56,13 +56,8 @@ class Vocabulary:
     @property
     def fingerprint(self) -> int:
         """Changes when any term's slug, name or place does (browse/fragments.py)."""
-        return hash(
-            tuple(
-                (kind, t.pk, t.slug, t.name, getattr(t, "parent_id", None))
-                for kind, terms in self.terms.items()
-                for t in terms
-            )
-        )
+        terms = (t for kind in self.terms.values() for t in kind)
+        return hash(tuple((t.pk, t.slug, t.name, getattr(t, "parent_id", None)) for t in terms))
 
     def tree(self, kind: str) -> list[tuple]:
         """(term, depth) in display order: each parent followed by its children, by name."""
