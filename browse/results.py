@@ -29,6 +29,11 @@ _searches: OrderedDict = OrderedDict()
 _searches_lock = threading.Lock()
 
 
+def clear_searches() -> None:
+    with _searches_lock:
+        _searches.clear()
+
+
 class Results:
     def __init__(self, filterset: TrialFilter, snapshot: Snapshot | None = None):
         self.filterset = filterset

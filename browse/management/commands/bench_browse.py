@@ -30,6 +30,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from browse import fragments, results
 from trials import services
 from trials.models import Trial
 
@@ -69,6 +70,12 @@ class Command(BaseCommand):
         parser.add_argument("--publish", action="store_true", help="cost of catching up")
         parser.add_argument("--only", default="", help="only pages whose label contains this")
         parser.add_argument("--profile", default="", help="instead, profile this URL (cProfile)")
+        parser.add_argument(
+            "--cold",
+            action="store_true",
+            help="empty this process's rendered-form and search caches before each in-process "
+            "run: a filter combination nobody asked for since the index last changed",
+        )
 
     @staticmethod
     def plain_settings() -> dict:
@@ -111,14 +118,17 @@ class Command(BaseCommand):
             ("export.json (all)", "/trials/export.json"),
         ]
 
-    def handle(self, *args, repeat, warmup, http, exports, publish, only, profile, **options):
+    def handle(self, *args, repeat, warmup, http, exports, publish, only, profile, cold, **options):
+        self.cold = cold
         if profile:
             return self.profile(profile, repeat, warmup)
         pages = [(label, url) for label, url in self.pages() if only in label]
         total = Trial.objects.published().count()
         self.stdout.write(
             f"{connection.vendor}, {total} published trials; median of {repeat} runs "
-            f"after {warmup} warm-up runs (exports: {exports} run(s))\n"
+            f"after {warmup} warm-up runs (exports: {exports} run(s))"
+            + ("; in process cold: form and search caches emptied before each run" if cold else "")
+            + "\n"
         )
         header = (
             f"{'page':24} {'server ms':>10} {'HTTP ms':>8} {'raw SQL ms':>11} {'queries':>8} "
@@ -129,6 +139,8 @@ class Command(BaseCommand):
         client = Client()
         with override_settings(**self.plain_settings()):
             for label, url in pages:
+                if label.startswith("export") and exports < 1:
+                    continue  # --exports 0: pages only
                 if label.startswith("export"):
                     self.stdout.write(self.measure_export(client, label, url, http, exports, total))
                 else:
@@ -168,6 +180,9 @@ class Command(BaseCommand):
         statements = [DECLARE.sub("", query["sql"]) for query in captured.captured_queries]
         server = []
         for run in range(warmup + repeat):
+            if self.cold:
+                fragments.clear()
+                results.clear_searches()
             started = time.perf_counter()
             _consume(client.get(url))
             if run >= warmup:
