@@ -14,7 +14,7 @@ from django.db.models import Subquery
 from django.views.decorators.http import condition
 
 from trials.models import BrowseIndexState, Trial
-from trials.public_state import AWAITING, reviewed_rows
+from trials.public_state import AWAITING, public_lookup
 
 # Part of every validator: bump it when a representation changes shape in a release, so
 # clients do not keep a copy of the old one.
@@ -64,17 +64,16 @@ def _trial_state(request, slug):
     if getattr(request, "_trial_state_key", None) != key:
         token = BrowseIndexState.objects.filter(pk=1).values("token")[:1]
         published = Trial.objects.published()
-        fields = ("pk", "token", "updated_at", AWAITING)
-        found = (
-            published.filter(slug=slug).annotate(token=Subquery(token)).values(*fields).first()
-        ) or (
-            published.with_registry_id(slug).annotate(token=Subquery(token)).values(*fields).first()
-        )
-        row = None
-        if found is not None:
-            # A trial awaiting review: the date of its reviewed state (trials/public_state.py).
-            (public,) = reviewed_rows([found], ["updated_at"])
-            row = (found["token"], public["updated_at"])
+        fields = ("token", "updated_at", AWAITING)
+        found = published.filter(slug=slug).annotate(token=Subquery(token)).values(*fields).first()
+        if found is not None and not found[AWAITING]:
+            row = (found["token"], found["updated_at"])
+        else:
+            # A registry id, or a trial awaiting review: as the public finds it, with the date
+            # of its reviewed state (trials/public_state.py).
+            trial = public_lookup(published, slug)
+            current = BrowseIndexState.objects.filter(pk=1).values_list("token", flat=True)
+            row = None if trial is None else (current.first(), trial.updated_at)
         request._trial_state_key, request._trial_state = key, row
     return request._trial_state
 

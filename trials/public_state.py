@@ -51,14 +51,40 @@ def awaiting_review(trial: Trial) -> bool:
 
 def public_trials(trials: Iterable[Trial]) -> list[Trial]:
     """These published trials as the public sees them, in the same order: each trial itself,
-    or, for one with an edit awaiting review, its last reviewed state."""
+    or, for one with an edit awaiting review, its last reviewed state. A trial awaiting review
+    with no reviewed snapshot (restored from a backup, which carries no history) is left out:
+    nothing of it has been reviewed, so nothing of it is public until a reviewer approves it."""
     trials = list(trials)
     reviewed = reviewed_states([t for t in trials if awaiting_review(t)])
-    return [reviewed.get(t.pk, t) for t in trials]
+    return [reviewed.get(t.pk, t) for t in trials if t.pk in reviewed or not awaiting_review(t)]
 
 
-def public_trial(trial: Trial) -> Trial:
-    return public_trials([trial])[0]
+def public_trial(trial: Trial | None) -> Trial | None:
+    """The trial as the public sees it, or None when the public may not see it."""
+    if trial is None or trial.workflow != Workflow.PUBLISHED:
+        return None
+    found = public_trials([trial])
+    return found[0] if found else None
+
+
+def public_lookup(published, key: str) -> Trial | None:
+    """The published trial the public finds at `key` (a slug or a registry id) as last
+    reviewed, or None. A slug or id an edit awaiting review changed keeps leading where it did:
+    the new one leads nowhere yet, the old one still works (checked among the few trials in the
+    reviewers' queue, only when the live rows do not answer)."""
+    wanted = key.strip().lower()
+
+    def known(trial: Trial) -> bool:
+        return trial.slug == key or any(
+            r.identifier.lower() == wanted for r in trial.registry_ids.all()
+        )
+
+    for find in (lambda: published.filter(slug=key), lambda: published.with_registry_id(key)):
+        public = public_trial(find().first())
+        if public is not None and known(public):
+            return public
+    waiting = Trial.objects.published().filter(edited_since_review=True).for_detail()
+    return next((public for public in public_trials(waiting) if known(public)), None)
 
 
 def reviewed_states(trials: list[Trial]) -> dict[int, Trial]:
@@ -131,8 +157,6 @@ PART_ORDER = {
 class _Build:
     def __init__(self, version: Version, part_versions: list[Version], live: Trial):
         self.trial, m2m = _restored(version, live)
-        # The address is the trial's identity, not reviewed content: links keep working.
-        self.trial.slug = live.slug
         self.condition_ids = [int(pk) for pk in m2m.get("conditions", [])]
         self.collaborator_ids = [int(pk) for pk in m2m.get("collaborators", [])]
         self.parts: dict[type, list] = {}
@@ -234,7 +258,8 @@ def reviewed_rows(rows, fields) -> list[dict]:
     for row in rows:
         trial = reviewed.get(row["pk"])
         if trial is None:
-            result.append(row)
+            if row["pk"] not in waiting:
+                result.append(row)  # (awaiting review with nothing reviewed: not public)
         elif row["pk"] not in done:
             done.add(row["pk"])
             result += _values(trial, fields)
@@ -260,14 +285,3 @@ def public_stream(trials: Iterable[Trial], chunk: int = 500):
             yield from public_trials(batch)
             batch = []
     yield from public_trials(batch)
-
-
-def publicly_identified(trial: Trial | None, identifier: str) -> bool:
-    """Whether `identifier` (found among the trial's registry ids) is one the public sees: a
-    registry id added by an edit awaiting review does not lead to the trial yet."""
-    if trial is None:
-        return False
-    if not awaiting_review(trial):
-        return True
-    wanted = identifier.strip().lower()
-    return any(r.identifier.lower() == wanted for r in public_trial(trial).registry_ids.all())

@@ -22,7 +22,7 @@ from browse.results import Results
 from browse.stats import catalogue_numbers
 from trials.models import Trial
 from trials.public_record import stored_documents
-from trials.public_state import public_trial, publicly_identified
+from trials.public_state import public_lookup
 
 ARRAY_PARAMS = {
     "condition": "condition slug; a broader term includes narrower ones (`ms` includes `spms`)",
@@ -173,14 +173,10 @@ class TrialDetailView(APIView):
         responses={200: shapes.TrialRecord, 404: shapes.Errors, **THROTTLED},
     )
     def get(self, request, slug):
-        published = Trial.objects.published().for_export()
-        trial = published.filter(slug=slug).first()
-        if trial is None:
-            trial = published.with_registry_id(slug).first()
-            trial = trial if publicly_identified(trial, slug) else None
+        # As last reviewed, by its slug or any registry id (trials/public_state.py).
+        trial = public_lookup(Trial.objects.published().for_export(), slug)
         if trial is None:
             raise NotFound(f"There is no published trial “{slug[:60]}”.")
-        trial = public_trial(trial)  # as last reviewed (trials/public_state.py)
         return Response(shapes.TrialRecord(trial, context={"base_url": _base_url(request)}).data)
 
 

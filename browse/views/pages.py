@@ -13,6 +13,7 @@ from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
 from browse import eligibility, fragments
+from browse.bitmaps import IndexBitmaps
 from browse.cards import cards
 from browse.chart_data import continuous_years, start_year_family_chart
 from browse.charts import bar_chart, short_label
@@ -22,7 +23,7 @@ from browse.filters import LABELS, RANGES, SORT_CHOICES, TrialFilter, Vocabulary
 from browse.results import ResultRows, Results
 from browse.stats import catalogue_numbers
 from trials.models import CellType, Condition, Route, Trial
-from trials.public_state import publicly_identified
+from trials.public_state import public_lookup
 
 REGISTRY_ID = re.compile(
     r"^(NCT\d{8}|\d{4}-\d{6}-\d{2}|\d{4}-5\d{5}-\d{2}-\d{2}|ISRCTN\d{8})$", re.IGNORECASE
@@ -98,8 +99,7 @@ class TrialListView(ListView):
         query = self.filterset.params.get("q", "")
         if REGISTRY_ID.match(query):
             # A registry id goes straight to its trial.
-            trial = Trial.objects.published().with_registry_id(query).first()
-            trial = trial if publicly_identified(trial, query) else None
+            trial = public_lookup(Trial.objects.published(), query)
             if trial is not None:
                 return redirect(trial)
         return super().get(request, *args, **kwargs)
@@ -324,14 +324,8 @@ class HomeView(TemplateView):
             clinic_count=numbers.clinic_offerings,
             conditions=entry_points("condition"),
             cell_types=[e for e in entry_points("cell_type") if e["option"].depth <= 1],
-            recent=cards(
-                list(
-                    Trial.objects.published()
-                    .order_by("-updated_at", "-id")
-                    .values_list("pk", flat=True)[:6]
-                ),
-                numbers.vocabulary,
-            ),
+            # The in-memory order, which holds each trial's reviewed date (public_state.py).
+            recent=cards(IndexBitmaps.current().orders["updated"][:6].tolist(), numbers.vocabulary),
             charts=[
                 bar_chart(
                     "phase",

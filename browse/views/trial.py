@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import DetailView
 
@@ -12,7 +12,7 @@ from browse.jsonld import script_json, trial_jsonld
 from browse.ratelimit import client_address, report_limit
 from trials import services
 from trials.models import Trial
-from trials.public_state import public_trial, publicly_identified
+from trials.public_state import public_lookup
 
 RATE_LIMITED = (
     "You have sent several reports in the last hour, which is our limit. Thank you! Please "
@@ -28,15 +28,18 @@ class TrialDetailView(DetailView):
     def get_queryset(self):
         return Trial.objects.published().for_detail()
 
+    def get_object(self, queryset=None):
+        """The trial as last reviewed (trials/public_state.py), found by its slug or by any of
+        its registry ids (a stable alias: /trials/NCT03282760/)."""
+        trial = public_lookup(self.get_queryset(), self.kwargs["slug"])
+        if trial is None:
+            raise Http404("No published trial here.")
+        return trial
+
     def get(self, request, *args, **kwargs):
-        try:
-            self.object = public_trial(self.get_object())
-        except Http404:
-            # /trials/NCT03282760/ (any registry id) is a stable alias for the trial's page.
-            trial = Trial.objects.published().with_registry_id(kwargs["slug"]).first()
-            if not publicly_identified(trial, kwargs["slug"]):
-                raise
-            return redirect(trial)
+        self.object = self.get_object()
+        if self.object.slug != kwargs["slug"]:
+            return redirect(self.object)
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_context_data(self, **kwargs):
@@ -50,9 +53,9 @@ class TrialDetailView(DetailView):
 
 def _citation(request, slug, build, content_type, extension):
     """The trial's own record as a citation file, with its URL and today's access date."""
-    trial = public_trial(
-        get_object_or_404(Trial.objects.published().prefetch_related("registry_ids"), slug=slug)
-    )
+    trial = public_lookup(Trial.objects.published().prefetch_related("registry_ids"), slug)
+    if trial is None or trial.slug != slug:
+        raise Http404("No published trial here.")
     url = request.build_absolute_uri(trial.get_absolute_url())
     response = HttpResponse(
         build(trial, url, timezone.localdate()), content_type=f"{content_type}; charset=utf-8"
@@ -83,7 +86,7 @@ class ReportProblemView(TrialDetailView):
 
     def post(self, request, *args, **kwargs):
         # Published trials only: the queryset is the detail page's, so a draft is a 404.
-        self.object = public_trial(self.get_object())
+        self.object = self.get_object()
         form = ProblemReportForm(request.POST)
         limit, client = report_limit(), client_address(request)
         if limit.exceeded(client):

@@ -3,6 +3,7 @@
 lists, counts, search and ranges judge it by that state too."""
 
 import datetime
+import io
 import json
 import re
 
@@ -257,3 +258,88 @@ def test_a_registry_id_added_by_the_edit_leads_nowhere_until_approved(client, ed
     assert client.get("/trials/ISRCTN99911111/").status_code == 302
     assert client.get("/api/v1/trials/ISRCTN99911111/").status_code == 200
     assert client.get("/trials/?q=ISRCTN99911111").status_code == 302
+
+
+# --- found by review -------------------------------------------------------------------------
+
+
+def test_a_trial_restored_while_awaiting_review_stays_off_the_public_site(client, edited, tmp_path):
+    """A backup carries no history, so nothing of such a trial has been reviewed: it is not
+    public until a reviewer approves it (and then it is, whole)."""
+    from django.core.management import call_command
+
+    from trials.models import Organisation, Publication
+
+    path = tmp_path / "backup.jsonl"
+    call_command("export_trials", "--output", str(path), stderr=io.StringIO())
+    services.trials_delete(queryset=Trial.objects.all())
+    Publication.objects.all().delete()
+    Organisation.objects.all().delete()
+    call_command("import_trials", str(path), stdout=io.StringIO())
+    restored = Trial.objects.get(slug="synthetic-reviewed-trial")
+    assert restored.edited_since_review
+    for url in ["/", "/trials/", "/trials/export.json", "/sitemap.xml", "/api/v1/trials/"]:
+        body = body_of(client.get(url))
+        assert PENDING.encode() not in body and b"synthetic-reviewed-trial" not in body, url
+    assert client.get("/trials/synthetic-reviewed-trial/").status_code == 404
+    assert client.get("/api/v1/trials/synthetic-reviewed-trial/").status_code == 404
+    services.trial_approve_edits(trial=restored, user=None)
+    assert PENDING in client.get("/trials/synthetic-reviewed-trial/").content.decode()
+
+
+def test_the_home_page_lists_it_by_its_reviewed_date(client, edited):
+    recent = [card.slug for card in client.get("/").context["recent"]]
+    assert "synthetic-reviewed-trial" in recent  # full_trial's approval made it the latest
+    for n in range(6):
+        full_trial(20 + n)
+    services.trial_update(trial=edited, summary=f"{PENDING} again", reason="Another edit")
+    recent = [card.slug for card in client.get("/").context["recent"]]
+    assert "synthetic-reviewed-trial" not in recent  # six trials reviewed since
+
+
+def test_a_registry_id_removed_by_the_edit_still_leads_to_the_trial(client, edited):
+    # As the admin removes an inline row: delete it, then record the change.
+    edited.registry_ids.get(identifier="NCT90000007").delete()
+    services.trial_changed(
+        trial=edited, user=None, reason="Id removed", created=False, claimed=False
+    )
+    assert client.get("/trials/NCT90000007/").status_code == 302
+    assert client.get("/api/v1/trials/NCT90000007/").status_code == 200
+    assert client.get("/trials/?q=NCT90000007").status_code == 302
+    services.trial_approve_edits(trial=edited, user=None)
+    assert client.get("/trials/NCT90000007/").status_code == 404
+
+
+def test_a_new_id_or_slug_answers_404_even_to_a_conditional_request(client, edited):
+    future = {"HTTP_IF_MODIFIED_SINCE": "Fri, 01 Jan 2100 00:00:00 GMT"}
+    assert client.get("/api/v1/trials/ISRCTN99911111/", **future).status_code == 404
+    services.trial_update(trial=edited, slug="zz-new-unreviewed-slug", reason="New address")
+    assert client.get("/trials/zz-new-unreviewed-slug/").status_code == 404
+    assert client.get("/api/v1/trials/zz-new-unreviewed-slug/", **future).status_code == 404
+    assert client.get("/trials/synthetic-reviewed-trial/").status_code == 200
+    assert b"zz-new-unreviewed-slug" not in client.get("/sitemap.xml").content
+    services.trial_approve_edits(trial=edited, user=None)
+    assert client.get("/trials/zz-new-unreviewed-slug/").status_code == 200
+
+
+def test_another_edit_awaiting_review_changes_no_public_validator(client, edited):
+    first = client.get("/trials/")
+    services.trial_update(trial=edited, summary=f"{PENDING} once more", reason="Another edit")
+    again = client.get("/trials/")
+    assert again["ETag"] == first["ETag"]
+    assert again["Last-Modified"] == first["Last-Modified"]
+
+
+def test_renaming_a_term_only_the_reviewed_state_uses_reindexes_it(client, edited):
+    from trials.models import CellType
+
+    fetal = CellType.objects.get(slug="fetal-nsc")
+    edited.interventions.get(cell_type=fetal).delete()  # the edit drops the fetal-NSC arm
+    services.trial_changed(
+        trial=edited, user=None, reason="Arm removed", created=False, claimed=False
+    )
+    services.term_update(term=fetal, name="Synthetic renamed fetal cells")
+    record = client.get("/api/v1/trials/synthetic-reviewed-trial/").json()
+    assert "fetal-nsc" in record["cell_types"]  # the reviewed state still has the arm
+    assert "Synthetic renamed fetal cells" in client.get(edited.get_absolute_url()).content.decode()
+    assert "synthetic-reviewed-trial" in slugs(client, "q=renamed")

@@ -30,7 +30,7 @@ from trials.models import (
     TrialPublication,
 )
 from trials.public_record import csv_line, stored_texts
-from trials.public_state import AWAITING_REVIEW, public_trials
+from trials.public_state import AWAITING_REVIEW, awaiting_review, public_trials
 
 # What a trial reports, for "n of m trials reporting" in the evidence table (`reported=`).
 REPORTED = {
@@ -140,8 +140,13 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
         facet_rows, records = [], []
         # The public sees a trial as a reviewer last approved it (trials/public_state.py):
         # its index rows, public record and search document are built from that state.
-        publics = public_trials(trials)
+        # None: awaiting review with nothing reviewed (restored from a backup): not public.
+        shown = {t.pk: t for t in public_trials(trials)}
+        publics = [shown.get(t.pk) if awaiting_review(t) else t for t in trials]
         for trial, public in zip(trials, publics, strict=True):
+            if public is None:
+                trial.search_text = ""
+                continue
             trial.search_text = _search_document(public, conditions, cell_types)
             if trial.workflow == Workflow.PUBLISHED:
                 rows = _facet_rows(public, conditions, cell_types)
@@ -164,7 +169,7 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
                 + SearchVector("search_text", weight="B", config="english")
             )
             for trial, public in zip(trials, publics, strict=True):
-                if public is not trial:  # the reviewed title, not the one awaiting review
+                if public is not None and public is not trial:  # the reviewed title
                     heading = Value(f"{public.title} {public.acronym}")
                     Trial.objects.filter(pk=trial.pk).update(
                         search_vector=SearchVector(heading, weight="A", config="english")

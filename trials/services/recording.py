@@ -59,13 +59,21 @@ class _RecordScope:
         return self._revision.__exit__(exc_type, *exc_info)
 
 
-def _reindex(trial: Trial) -> None:
-    """Reindex now, or at the end of the current change_record() scope."""
+def _reindex(trial: Trial, *, force: bool = False) -> None:
+    """Reindex now, or at the end of the current change_record() scope. Not for an edit of a
+    trial already awaiting review: the public sees its reviewed state, which the edit does not
+    change, and a new index token would tell the world that something did (Last-Modified)."""
     pending = _deferred.get()
-    if pending is None:
-        index.trials_reindex(trial_ids=[trial.pk])
-    else:
+    if pending is not None:
         pending.add(trial.pk)
+    elif force or not _awaiting_review(trial):
+        index.trials_reindex(trial_ids=[trial.pk])
+
+
+def _awaiting_review(trial: Trial) -> bool:
+    return Trial.objects.filter(
+        pk=trial.pk, workflow=Workflow.PUBLISHED, edited_since_review=True
+    ).exists()
 
 
 def _record(
@@ -93,8 +101,8 @@ def _record(
         if newly_awaiting:
             # The index was built before the trial joined the reviewers' queue, from the edit
             # itself: build it again from the reviewed state the public keeps seeing.
-            _reindex(trial)
-        if bump and _deferred.get() is None:
+            _reindex(trial, force=True)
+        if bump and _deferred.get() is None and not trial.edited_since_review:
             index.public_record_touched(trial=trial)  # (in a scope, its reindex comes last)
     with reversion.create_revision():
         if user is not None and reversion.get_user() is None:

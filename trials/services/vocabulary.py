@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from trials.models import CellType, Condition, Organisation, Route, Trial
+from trials.models import CellType, Condition, Organisation, Route, Trial, Workflow
 from trials.models.vocab import HierarchicalTerm, Term
 from trials.services.index import trials_reindex
 from trials.services.recording import _record
@@ -51,9 +51,13 @@ def _touch(trial_ids, *, user, reason: str) -> None:
     """Reindex the trials and record on each why it now reads differently. Not an edit of the
     trial: its own fields and links did not change, so open forms stay valid and a published
     trial does not go back to the reviewers."""
-    if not trial_ids:
+    # Trials awaiting review show their reviewed state, which may name this term, product or
+    # organisation though the edit no longer does: reindex those few too.
+    waiting = Trial.objects.filter(workflow=Workflow.PUBLISHED, edited_since_review=True)
+    shown = set(trial_ids) | set(waiting.values_list("pk", flat=True))
+    if not shown:
         return
-    trials_reindex(trial_ids=trial_ids)
+    trials_reindex(trial_ids=sorted(shown))
     for trial in Trial.objects.filter(pk__in=trial_ids):
         _record(trial, user=user, reason=reason, edit=False)
 
