@@ -10,10 +10,9 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
-from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, FloatField, TextField, Value
+from django.db.models import F, FloatField, StringAgg, TextField, Value
 from django.db.models.functions import Cast
 
 from browse.bitmaps import IndexBitmaps, Snapshot, bitmap, members
@@ -128,8 +127,8 @@ class Results:
             )
             rank = SearchRank(F("search_vector"), query)
         row = trials.annotate(rank=rank).aggregate(
-            ids=StringAgg(Cast("pk", TextField()), ","),
-            ranks=StringAgg(Cast("rank", TextField()), ","),
+            ids=StringAgg(Cast("pk", TextField()), delimiter=Value(",")),
+            ranks=StringAgg(Cast("rank", TextField()), delimiter=Value(",")),
         )
         if not row["ids"]:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
