@@ -36,7 +36,7 @@ STATUSES = dict(Status.choices)
 KNOWN_ORIGINS = (Origin.AUTOLOGOUS, Origin.ALLOGENEIC)
 
 
-class Card:
+class Card(formatting.ListedFacts):
     """The attributes `includes/_trial_row.html` and `_status.html` read, as a Trial has them."""
 
     def __init__(self, row: dict, record: dict, names: dict, today: datetime.date):
@@ -63,35 +63,11 @@ class Card:
     def get_absolute_url(self) -> str:
         return self.record["url"]
 
-    @property
-    def is_clinic_offering(self) -> bool:
-        return self.listing_type == "clinic"
-
     def get_phase_display(self) -> str:
         return PHASES.get(self.phase, self.phase)
 
     def get_status_display(self) -> str:
         return STATUSES.get(self.status, self.status)
-
-    @property
-    def status_check_display(self) -> str:
-        return formatting.status_check(
-            self.status_source, self.status_checked, self.status_checked_precision
-        )
-
-    @property
-    def status_possibly_out_of_date(self) -> bool:
-        return formatting.status_possibly_out_of_date(
-            self.status, self.status_checked, self.status_checked_precision, today=self.today
-        )
-
-    @property
-    def enrollment(self) -> int | None:
-        return (
-            self.actual_enrollment
-            if self.actual_enrollment is not None
-            else (self.target_enrollment)
-        )
 
 
 def cards(ids: list[int], vocabulary) -> list[Card]:

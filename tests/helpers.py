@@ -79,6 +79,21 @@ def full_trial(n: int = 0, **fields) -> Trial:
     return approved(trial)
 
 
+def body_of(response) -> bytes:
+    """The whole body of a response, streamed (exports) or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def count_queries(client, url) -> int:
+    """The queries one GET of `url` ran (it must answer 200)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
 def approved(trial: Trial) -> Trial:
     """A published trial built by editing it after creation awaits review, and the public sees
     its reviewed state (trials/public_state.py): approve its edits, as a reviewer would."""

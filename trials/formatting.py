@@ -3,7 +3,9 @@
 import datetime
 from decimal import Decimal
 
-from trials.choices import DatePrecision, DoseUnit, StatusSource
+from django.utils import timezone
+
+from trials.choices import DatePrecision, DoseUnit, ListingType, StatusSource
 
 
 def partial_date(value: datetime.date | None, precision: str) -> str:
@@ -162,3 +164,34 @@ def eligibility_sentences(trial) -> list[str]:
             f"Breathing (forced vital capacity): at least {trial.fvc_min_percent}% of predicted."
         )
     return sentences
+
+
+class ListedFacts:
+    """What a trial's page and its list row (a card, browse/cards.py) both say of it, read from
+    the trial's own columns: one definition for a model instance and for a row of values. A
+    card sets `today` once for its page; a trial asks the clock."""
+
+    @property
+    def is_clinic_offering(self) -> bool:
+        return self.listing_type == ListingType.CLINIC
+
+    @property
+    def status_check_display(self) -> str:
+        """'registry, checked Nov 2012': when and by what the status was confirmed."""
+        return status_check(self.status_source, self.status_checked, self.status_checked_precision)
+
+    @property
+    def status_possibly_out_of_date(self) -> bool:
+        return status_possibly_out_of_date(
+            self.status,
+            self.status_checked,
+            self.status_checked_precision,
+            today=getattr(self, "today", None) or timezone.localdate(),
+        )
+
+    @property
+    def enrollment(self) -> int | None:
+        """The best single number for 'how many people': actual when known, else target."""
+        return (
+            self.actual_enrollment if self.actual_enrollment is not None else self.target_enrollment
+        )

@@ -6,11 +6,11 @@ import json
 import pytest
 from django.core.cache import caches
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from browse.api.serializers import TrialRecord
 from browse.filters import FACETS
-from tests.helpers import MARKER, TrialFactory, browse_catalogue, full_trial
+from tests.helpers import MARKER, TrialFactory, browse_catalogue, count_queries, full_trial
+from tests.helpers import body_of as body
 from trials import services
 from trials.models import Publication, Workflow
 
@@ -26,10 +26,6 @@ def api(client, url, status=200, **headers):
     response = client.get(url, **headers)
     assert response.status_code == status, (url, response.content[:300])
     return response.json() if response.content else None
-
-
-def body(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 # --- the API and the list page agree -----------------------------------------------------------
@@ -248,12 +244,6 @@ def test_editing_a_trial_changes_its_etag(client, catalogue):
 
 
 # --- query counts ---------------------------------------------------------------------------
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured.captured_queries)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from tests.helpers import (
     PUBLIC_URLS,
     TrialFactory,
     approve_all,
+    body_of,
     browse_catalogue,
     full_trial,
 )
@@ -199,7 +200,7 @@ def test_pagination_keeps_filters_and_sort(client, catalogue):
 def test_unpublished_trials_never_appear_in_any_public_response(client, catalogue, url):
     response = client.get(url)
     assert response.status_code == 200
-    body = b"".join(response.streaming_content) if response.streaming else response.content
+    body = body_of(response)
     assert MARKER.encode() not in body
     assert b"NCT9990000" not in body
     assert NOTE.encode() not in body  # curator notes are private on every trial

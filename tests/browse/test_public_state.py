@@ -13,7 +13,14 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from browse.filters import FACETS, TrialFilter
-from tests.helpers import PUBLIC_URLS, add_arm, browse_catalogue, full_trial
+from tests.helpers import (
+    PUBLIC_URLS,
+    add_arm,
+    body_of,
+    browse_catalogue,
+    count_queries,
+    full_trial,
+)
 from trials import services
 from trials.models import Trial
 from trials.public_record import stored_document
@@ -54,16 +61,6 @@ def edited(db):
     trial.refresh_from_db()
     assert trial.edited_since_review
     return trial
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured.captured_queries)
-
-
-def body_of(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 TRIAL_URLS = [
@@ -186,8 +183,6 @@ def test_the_reviewed_state_is_rebuilt_exactly_from_history(db):
 
 class count_queries_zero:
     def __enter__(self):
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
 
         self.context = CaptureQueriesContext(connection)
         self.context.__enter__()

@@ -9,7 +9,7 @@ from django.test import Client
 
 from browse import ratelimit
 from browse.forms import PLAIN_TEXT_ERROR
-from tests.helpers import NASTY, REPORT_MESSAGE, TrialFactory, report_on
+from tests.helpers import NASTY, REPORT_MESSAGE, TrialFactory, body_of, report_on
 from trials.models import ProblemReport, ReportStatus, Workflow
 
 pytestmark = pytest.mark.django_db
@@ -249,7 +249,7 @@ def test_reports_are_never_shown_on_public_pages(client, trial):
     report_on(trial, message="A private note from a reader: " + NASTY)
     for url in (trial.get_absolute_url(), "/trials/", "/", "/trials/export.json"):
         response = client.get(url)
-        body = b"".join(response.streaming_content) if response.streaming else response.content
+        body = body_of(response)
         assert b"private note from a reader" not in body, url
 
 

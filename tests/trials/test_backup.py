@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
 
-from tests.helpers import add_arm, full_trial
+from tests.helpers import add_arm, body_of, full_trial
 from trials import services
 from trials.demo import DEMO_FILE
 from trials.models import (
@@ -199,7 +199,7 @@ def export(path, *args) -> list[str]:
 def page(client, url) -> str:
     response = client.get(url)
     assert response.status_code == 200, url
-    body = b"".join(response.streaming_content) if response.streaming else response.content
+    body = body_of(response)
     # Per-request tokens are not data.
     return re.sub(r'(csrfmiddlewaretoken" value|nonce)="[^"]*"', "", body.decode())
 

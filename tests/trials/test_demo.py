@@ -6,6 +6,7 @@ import json
 import pytest
 from django.core.management import call_command
 
+from tests.helpers import body_of
 from trials.demo import DEMO_FILE, DEMO_FILES, read_demo
 from trials.models import ListingType, Publication, Source, Trial, TrialPublication, Workflow
 
@@ -200,7 +201,7 @@ def test_unverified_appears_in_no_page_and_no_export(client, demo):
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
-        body = b"".join(response.streaming_content) if response.streaming else response.content
+        body = body_of(response)
         assert b"unverified" not in body.lower(), url
 
 

@@ -5,7 +5,6 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 
 from trials import completeness, formatting
@@ -40,7 +39,7 @@ def _date_rule(later: str, earlier: str = "start_date") -> FieldCheckConstraint:
     )
 
 
-class Trial(BatchedCheckValidation, EligibilityFields, models.Model):
+class Trial(BatchedCheckValidation, EligibilityFields, formatting.ListedFacts, models.Model):
     """One clinical trial, published study or clinic offering of a cell therapy."""
 
     # Identity
@@ -313,28 +312,8 @@ class Trial(BatchedCheckValidation, EligibilityFields, models.Model):
         return reverse("trials:trial-detail", kwargs={"slug": self.slug})
 
     @property
-    def is_clinic_offering(self) -> bool:
-        return self.listing_type == ListingType.CLINIC
-
-    @property
     def start_display(self) -> str:
         return formatting.partial_date(self.start_date, self.start_date_precision)
-
-    @property
-    def status_check_display(self) -> str:
-        """'registry, checked Nov 2012': when and by what the status was confirmed."""
-        return formatting.status_check(
-            self.status_source, self.status_checked, self.status_checked_precision
-        )
-
-    @property
-    def status_possibly_out_of_date(self) -> bool:
-        return formatting.status_possibly_out_of_date(
-            self.status,
-            self.status_checked,
-            self.status_checked_precision,
-            today=timezone.localdate(),
-        )
 
     @property
     def status_checked_iso(self) -> str | None:
@@ -409,12 +388,3 @@ class Trial(BatchedCheckValidation, EligibilityFields, models.Model):
             for route in arm.routes.all():
                 routes.setdefault(route.pk, route)
         return list(routes.values())
-
-    @property
-    def enrollment(self) -> int | None:
-        """The best single number for 'how many people': actual when known, else target."""
-        return (
-            self.actual_enrollment
-            if self.actual_enrollment is not None
-            else (self.target_enrollment)
-        )

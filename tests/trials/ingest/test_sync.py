@@ -297,15 +297,21 @@ def test_an_unknown_saved_search_name_is_a_clear_error(registry):
         sync("--query", "Nope")
 
 
-def test_a_published_trial_shows_a_registry_citation_until_pubmed_fills_the_title(
-    registry, reviewer, client
-):
+def registry_citation_page(registry, reviewer, client) -> str:
+    """The page of a synced, published trial whose one registry reference (PMID 99000123)
+    PubMed has not filled in yet."""
     app, _api = registry
     app.studies[0] = synthetic_study(1, pmids=["99000123"])
     sync()
     trial = Trial.objects.get(registry_records__identifier=nct(1))
     services.take_step(step="publish", trial=trial, user=reviewer)
-    page = client.get(f"/trials/{trial.slug}/").content.decode()
+    return client.get(f"/trials/{trial.slug}/").content.decode()
+
+
+def test_a_published_trial_shows_a_registry_citation_until_pubmed_fills_the_title(
+    registry, reviewer, client
+):
+    page = registry_citation_page(registry, reviewer, client)
     assert "Synthetic citation of PMID 99000123." in page
     assert "(as the registry cites it)" in page
     assert "PMID 99000123" in page
@@ -344,10 +350,5 @@ def test_count_prints_each_searchs_matches_and_imports_nothing(registry, capsys)
 
 
 def test_a_citation_without_journal_or_year_has_no_stray_full_stop(registry, reviewer, client):
-    app, _api = registry
-    app.studies[0] = synthetic_study(1, pmids=["99000123"])
-    sync()
-    trial = Trial.objects.get(registry_records__identifier=nct(1))
-    services.take_step(step="publish", trial=trial, user=reviewer)
-    page = client.get(f"/trials/{trial.slug}/").content.decode()
+    page = registry_citation_page(registry, reviewer, client)
     assert "cites it)</span> ." not in " ".join(page.split())
