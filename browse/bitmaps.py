@@ -41,6 +41,8 @@ COLUMNS = ("updated", "start", "enrollment", "phase", "evidence")
 MISSING = -1  # a trial with no start date or enrollment sorts after every real value
 # More changed trials than this, and a patch sorts each order again instead of inserting.
 INSERTS = 64
+# How many earlier snapshots a snapshot remembers the changes since (Snapshot.changed_since).
+ANCESTORS = 8
 
 
 def bitmap(ids) -> int:
@@ -119,6 +121,9 @@ class Snapshot:
         for bits in listing:
             self.everything |= bits
         self._positions: dict[str, np.ndarray] = {}
+        # token of an earlier snapshot this one was patched from -> the trials changed since
+        # (newest first, ANCESTORS at most): what a cached answer from then must ask again.
+        self.ancestors: dict[str, np.ndarray] = {}
 
     @property
     def size(self) -> int:
@@ -131,6 +136,13 @@ class Snapshot:
             positions[self.orders[sort]] = np.arange(len(self.orders[sort]))
             self._positions[sort] = positions
         return self._positions[sort]
+
+    def changed_since(self, token) -> np.ndarray | None:
+        """The trials whose index rows changed since the snapshot with this token (None when
+        this process cannot tell: too long ago, or another copy altogether)."""
+        if token == self.token:
+            return np.zeros(0, dtype=np.int64)
+        return self.ancestors.get(token)
 
     def key(self, sort: str, trial_id: int) -> tuple:
         """Ascending key of a trial in a display order (each column descending)."""
@@ -192,6 +204,11 @@ class Snapshot:
                 columns[name][pk] = value
         columns["evidence"][changed] = self._evidence(facets, size)[changed]
         snapshot = Snapshot(token, generation, facets, columns, published, {})
+        since = np.array(changed, dtype=np.int64)
+        lineage = [(self.token, since)] + [
+            (old, np.union1d(ids, since)) for old, ids in self.ancestors.items()
+        ]
+        snapshot.ancestors = dict(lineage[:ANCESTORS])
         if len(changed) > INSERTS:
             ids = np.flatnonzero(published)
             snapshot.orders = {sort: snapshot._full_order(sort, ids) for sort in SORTS}

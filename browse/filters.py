@@ -341,9 +341,9 @@ class TrialFilter(django_filters.FilterSet):
         if key == "relevance":
             if connection.vendor == "postgresql":
                 query = SearchQuery(self.params["q"], search_type="websearch", config="english")
-                return queryset.annotate(rank=SearchRank(F("search_vector"), query)).order_by(
-                    "-rank", "-updated_at", "-id"
-                )
+                return queryset.annotate(
+                    rank=SearchRank(F("search_document__vector"), query)
+                ).order_by("-rank", "-updated_at", "-id")
             return queryset.order_by("-updated_at", "-id")
         if key == "start":
             return queryset.order_by(F("start_date").desc(nulls_last=True), "-id")
@@ -383,7 +383,7 @@ class TrialFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         if connection.vendor == "postgresql":
             query = SearchQuery(value, search_type="websearch", config="english")
-            return queryset.filter(search_vector=query)
+            return queryset.filter(search_document__vector=query)
         # SQLite: every word must appear in the search document (case-insensitive).
         for word in value.split():
             queryset = queryset.filter(search_text__icontains=word.strip("\"'"))

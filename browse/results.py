@@ -8,31 +8,53 @@ join; then the rows of one page, by primary key. No plan can turn a page slow.
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, FloatField, StringAgg, TextField, Value
+from django.db.models import Aggregate, BinaryField, F, FloatField, Func, Value
 from django.db.models.functions import Cast
 
 from browse.bitmaps import IndexBitmaps, Snapshot, bitmap, members
 from browse.filters import FACETS, HIDDEN_FACETS, TrialFilter
-from trials.models import Trial
+from trials.models import SearchDocument, Trial
 from trials.public_state import AWAITING_REVIEW as AWAITING
 from trials.public_state import public_trials
 
-# The last searches' ids (and ranks), per index token: matching a text search is the one
-# step whose cost grows with the catalogue (a scan of every search vector: about 0.4 s for
-# "stem cells" among 100,000 trials), so a repeated search, or its next page, reuses it. A
-# new token (any change to the index) makes every entry unreachable; the oldest are dropped.
+# The last searches' answers (ids and ranks), by what was asked: matching a text search is the
+# one step whose cost grows with the catalogue (a scan of every search vector: about 60 ms for
+# "stem cells" among 100,000 trials), so a repeated search, or its next page, reuses it. Each
+# answer remembers the index token it was found at; after the index changes, only the trials
+# changed since are asked again (Snapshot.changed_since), so a search stays cheap across
+# publishes. The least recently used are dropped.
 SEARCHES_KEPT = 16
+# Beyond this many changed trials, asking again from scratch is as cheap as patching.
+PATCH_LIMIT = 5000
 _searches: OrderedDict = OrderedDict()
 _searches_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Found:
+    token: str | None
+    bits: int
+    ids: np.ndarray  # best first when ranked (rank, then the latest update), else any order
+    ranks: np.ndarray  # zeros when not ranked
 
 
 def clear_searches() -> None:
     with _searches_lock:
         _searches.clear()
+
+
+class Packed(Aggregate):
+    """PostgreSQL: the binary values (`int8send`, `float8send`) of every row, end to end in
+    one bytea, which numpy reads without parsing (`np.frombuffer`)."""
+
+    function = "string_agg"
+    template = "%(function)s(%(expressions)s, ''::bytea)"
+    output_field = BinaryField()
 
 
 class Results:
@@ -60,32 +82,67 @@ class Results:
         self._mask = None
 
     def _from_database(self) -> int:
-        """The trials that search, ranges and eligibility answers leave (one query, unless
-        the same ones were asked for since the index last changed)."""
+        """The trials that search, ranges and eligibility answers leave: one query, unless
+        the same was asked for before (then none, or one about the trials changed since)."""
         params = self.filterset.params
-        ranked = self.filterset.sort_key == "relevance" and connection.vendor == "postgresql"
         key = (
-            self.index.token,
-            ranked,
+            self._ranked(),
             tuple((n, params.get(n)) for n in self.filterset.filters if n not in FACETS),
         )
         with _searches_lock:
-            if key in _searches:
+            cached = _searches.get(key)
+            if cached is not None:
                 _searches.move_to_end(key)
-                bits, self.searched = _searches[key]
-                return bits
-        bits = self._query()
+        changed = None if cached is None else self.index.changed_since(cached.token)
+        if cached is not None and changed is not None and len(changed) == 0:
+            found = cached
+        elif cached is not None and changed is not None and len(changed) <= PATCH_LIMIT:
+            ids, ranks = self._query(only=changed.tolist())
+            kept = ~np.isin(cached.ids, changed)
+            found = self._found_at(
+                np.concatenate([cached.ids[kept], ids]),
+                np.concatenate([cached.ranks[kept], ranks]),
+                bits=cached.bits & ~bitmap(changed) | bitmap(ids),
+            )
+        else:
+            found = self._found_at(*self._query())
         with _searches_lock:
-            _searches[key] = (bits, self.searched)
+            _searches[key] = found
+            _searches.move_to_end(key)
             while len(_searches) > SEARCHES_KEPT:
                 _searches.popitem(last=False)
-        return bits
+        if self._ranked():
+            self.searched = (found.ids, found.ranks)
+        return found.bits
 
-    def _query(self) -> int:
+    def _found_at(self, ids: np.ndarray, ranks: np.ndarray, bits: int | None = None) -> Found:
+        """What was found, as of this index: ranked ones best first, equal ranks by the
+        default order (latest update first); trials newer than this index at the end."""
+        if self._ranked():
+            known = ids < self.index.size
+            updated = np.full(len(ids), self.index.size, dtype=np.int64)
+            updated[known] = self.index.position("updated")[ids[known]]
+            order = np.lexsort((updated, -ranks))
+            ids, ranks = ids[order], ranks[order]
+        return Found(self.index.token, bitmap(ids) if bits is None else bits, ids, ranks)
+
+    def _query(self, only: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ids (and ranks) found in the database, among the trials `only` when given."""
         filterset, published = self.filterset, Trial.objects.published()
+        if only is not None:
+            published = published.filter(pk__in=only)
+        asked = {n for n in filterset.filters if n not in FACETS and filterset.params.get(n)}
         waiting = members(self.index.facets.get(AWAITING[0], {}).get(AWAITING[1], 0), 0)
         waiting = np.flatnonzero(waiting)
-        if len(waiting) and any(filterset.params.get(n) for n in filterset.COLUMN_FILTERS):
+        if asked == {"q"} and connection.vendor == "postgresql":
+            # A text search alone reads the table of search vectors, not the trial table
+            # (models.SearchDocument): it holds the public trials only, each as its
+            # reviewed state, and `everything` keeps the published ones.
+            documents = SearchDocument.objects.filter(vector=self._search_query())
+            if only is not None:
+                documents = documents.filter(trial_id__in=only)
+            ids, ranks = self._found(documents, "trial_id")
+        elif len(waiting) and asked & filterset.COLUMN_FILTERS:
             # A trial awaiting review is filtered by its reviewed state, which the columns
             # do not hold (trials/public_state.py): SQL decides the rest, Python these few.
             ids, ranks = self._found(
@@ -104,36 +161,37 @@ class Results:
             ranks = np.concatenate([ranks, more_ranks[keep]])
         else:
             ids, ranks = self._found(filterset.filter_queryset(published, skip=set(FACETS)))
-        if self._ranked():
-            self.searched = (ids, ranks)
-        return bitmap(ids)
+        return ids, ranks
 
     def _ranked(self) -> bool:
         return self.filterset.sort_key == "relevance" and connection.vendor == "postgresql"
 
-    def _found(self, trials) -> tuple[np.ndarray, np.ndarray]:
-        """The ids of these trials and their text-search ranks (zeros when not ranked)."""
-        trials = trials.order_by()
+    def _search_query(self) -> SearchQuery:
+        return SearchQuery(self.filterset.params["q"], search_type="websearch", config="english")
+
+    def _found(self, rows, pk: str = "pk") -> tuple[np.ndarray, np.ndarray]:
+        """The ids (field `pk`) of these rows, trials or search documents, and their
+        text-search ranks (zeros when not ranked)."""
+        rows = rows.order_by()
         if connection.vendor != "postgresql":
-            ids = np.fromiter(trials.values_list("pk", flat=True), dtype=np.int64)
+            ids = np.fromiter(rows.values_list(pk, flat=True), dtype=np.int64)
             return ids, np.zeros(len(ids))
-        # One row of two comma-joined lists, not a row per trial: a common word matches most
-        # of the catalogue (70,000 trials at 100,000), and building 70,000 row tuples cost
-        # more than the search itself. Both aggregates read the same rows in the same order.
+        # One row of two packed binary arrays, not a row per trial: a common word matches
+        # most of the catalogue (70,000 trials at 100,000), and building 70,000 row tuples,
+        # or printing and parsing 70,000 numbers as text, cost more than the search itself.
+        # Both aggregates read the same rows in the same order.
         rank = Value(0.0, output_field=FloatField())
         if self._ranked():
-            query = SearchQuery(
-                self.filterset.params["q"], search_type="websearch", config="english"
-            )
-            rank = SearchRank(F("search_vector"), query)
-        row = trials.annotate(rank=rank).aggregate(
-            ids=StringAgg(Cast("pk", TextField()), delimiter=Value(",")),
-            ranks=StringAgg(Cast("rank", TextField()), delimiter=Value(",")),
+            vector = "vector" if pk == "trial_id" else "search_document__vector"
+            rank = SearchRank(F(vector), self._search_query())
+        row = rows.aggregate(
+            ids=Packed(Func(F(pk), function="int8send")),
+            ranks=Packed(Func(Cast(rank, FloatField()), function="float8send")),
         )
         if not row["ids"]:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        ids = np.array(row["ids"].split(","), dtype=np.int64)
-        return ids, np.array(row["ranks"].split(","), dtype=np.float64)
+        ids = np.frombuffer(row["ids"], dtype=">i8").astype(np.int64)
+        return ids, np.frombuffer(row["ranks"], dtype=">f8").astype(np.float64)
 
     def counts(self, names=FACETS) -> dict[str, dict[str, int]]:
         """{facet: {value: trials}}: what each option would give added to the *other* active
@@ -177,14 +235,10 @@ class Results:
         sort = sort or self.filterset.sort_key
         mask = self._members()
         if sort == "relevance" and self.searched is not None:
-            ids, ranks = self.searched
+            ids = self.searched[0]
             # A trial published after this process's copy was read is not in it (yet).
-            known = ids < len(mask)
-            ids, ranks = ids[known], ranks[known]
-            keep = mask[ids]
-            ids, ranks = ids[keep], ranks[keep]
-            # Best rank first; equal ranks by the default order (latest update first).
-            return ids[np.lexsort((self.index.position("updated")[ids], -ranks))]
+            ids = ids[ids < len(mask)]
+            return ids[mask[ids]]
         order = self.index.orders["updated" if sort == "relevance" else sort]
         return order[mask[order]]
 

@@ -21,7 +21,7 @@ class TrialAdminForm(forms.ModelForm):
 
     class Meta:
         model = Trial
-        exclude = ["search_text", "search_vector"]  # noqa: DJ006 - the admin picks fields
+        exclude = ["search_text"]  # noqa: DJ006 - the admin picks fields
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

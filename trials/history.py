@@ -37,7 +37,7 @@ PARTS = {
     "trialpublication_set": TrialPublication,
 }
 # Derived from the rest and rebuilt by trials_reindex; not worth keeping or restoring.
-TRIAL_EXCLUDE = ["search_text", "search_vector"]
+TRIAL_EXCLUDE = ["search_text"]
 # Bookkeeping that changes on every save; a diff that listed it would bury the real changes.
 NOT_DIFFED = {"id", "trial", "trial_id", "updated_at", "created_at", "version", *TRIAL_EXCLUDE}
 

@@ -26,7 +26,13 @@ from trials.choices import (
 from trials.models.curation import ProblemReport, WorkflowEvent
 from trials.models.evidence import Publication, Source, TrialPublication
 from trials.models.imports import RegistryRecord
-from trials.models.index import BrowseIndexState, FacetValue, IndexChange, PublicRecord
+from trials.models.index import (
+    BrowseIndexState,
+    FacetValue,
+    IndexChange,
+    PublicRecord,
+    SearchDocument,
+)
 from trials.models.organisations import Organisation
 from trials.models.parts import Intervention, Outcome, RegistryId, Site
 from trials.models.products import CellProduct
@@ -65,6 +71,7 @@ __all__ = [
     "ReportStatus",
     "Route",
     "SavedSearch",
+    "SearchDocument",
     "Sex",
     "Site",
     "Source",

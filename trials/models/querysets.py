@@ -35,7 +35,6 @@ class TrialQuerySet(models.QuerySet):
     # Long texts a list row never shows (the search columns alone are kilobytes a row).
     LIST_DEFERRED = (
         "search_text",
-        "search_vector",
         "curator_notes",
         "summary",
         "participants",
@@ -55,7 +54,7 @@ class TrialQuerySet(models.QuerySet):
     def for_detail(self):
         """The whole record for the detail page, in a fixed number of queries."""
         return (
-            self.defer("search_text", "search_vector")
+            self.defer("search_text")
             .select_related("sponsor")
             .prefetch_related(
                 "conditions__parent",
@@ -81,7 +80,6 @@ class TrialQuerySet(models.QuerySet):
         return (
             self.for_export()
             .defer(None)
-            .defer("search_vector")
             .select_related("sponsor")
             .prefetch_related("collaborators", "sites")
         )

@@ -1,7 +1,6 @@
 """The trial record itself; its parts are in trials.models.parts."""
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -188,11 +187,9 @@ class Trial(BatchedCheckValidation, EligibilityFields, formatting.ListedFacts, m
     version = models.PositiveIntegerField(default=1, editable=False)
 
     # Search, maintained by services.trials_reindex after every write: one plain-text
-    # document of everything a search should find (ids, conditions, cells, sponsors, summaries),
-    # and on PostgreSQL its weighted tsvector, GIN-indexed (migration 0003). SQLite searches the
-    # plain document instead.
+    # document of everything a search should find (ids, conditions, cells, sponsors, summaries).
+    # SQLite searches it; PostgreSQL searches its weighted vector (models.SearchDocument).
     search_text = models.TextField(blank=True, editable=False)
-    search_vector = SearchVectorField(null=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)

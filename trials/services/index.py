@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import F, Value
+from django.db.models import F, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from trials.choices import EndpointMet, OutcomeKind, Phase, Workflow
@@ -24,6 +24,7 @@ from trials.models import (
     Publication,
     PublicRecord,
     RegistryId,
+    SearchDocument,
     Site,
     Source,
     Trial,
@@ -164,18 +165,32 @@ def trials_reindex(*, trial_ids: Iterable[int]) -> None:
         PublicRecord.objects.filter(trial_id__in=chunk).delete()
         PublicRecord.objects.bulk_create(records, batch_size=500)
         if connection.vendor == "postgresql":
-            Trial.objects.filter(pk__in=chunk).update(
-                search_vector=SearchVector("title", "acronym", weight="A", config="english")
-                + SearchVector("search_text", weight="B", config="english")
-            )
-            for trial, public in zip(trials, publics, strict=True):
-                if public is not None and public is not trial:  # the reviewed title
-                    heading = Value(f"{public.title} {public.acronym}")
-                    Trial.objects.filter(pk=trial.pk).update(
-                        search_vector=SearchVector(heading, weight="A", config="english")
-                        + SearchVector("search_text", weight="B", config="english")
-                    )
+            _write_search_documents(chunk, [r.trial_id for r in records], trials, publics)
     browse_index_changed(trial_ids=ids)
+
+
+def _write_search_documents(chunk, indexed, trials, publics) -> None:
+    """The weighted vectors of the public trials among `chunk` (`indexed`), built by
+    PostgreSQL from the search documents just stored: title and acronym weighted A, the rest B.
+    A trial awaiting review is searched by its reviewed title (trials/public_state.py)."""
+    indexed = set(indexed)
+    SearchDocument.objects.filter(trial_id__in=chunk).delete()
+    SearchDocument.objects.bulk_create([SearchDocument(trial_id=pk) for pk in indexed])
+    vector = Trial.objects.filter(pk=OuterRef("trial_id")).annotate(
+        vector=SearchVector("title", "acronym", weight="A", config="english")
+        + SearchVector("search_text", weight="B", config="english")
+    )
+    SearchDocument.objects.filter(trial_id__in=indexed).update(
+        vector=Subquery(vector.values("vector"))
+    )
+    for trial, public in zip(trials, publics, strict=True):
+        if public is not None and public is not trial and trial.pk in indexed:
+            SearchDocument.objects.filter(trial_id=trial.pk).update(
+                vector=SearchVector(
+                    Value(f"{public.title} {public.acronym}"), weight="A", config="english"
+                )
+                + SearchVector(Value(trial.search_text), weight="B", config="english")
+            )
 
 
 def public_record_touched(*, trial: Trial) -> None:

@@ -155,10 +155,13 @@ class Command(BaseCommand):
             for _run in range(warmup):
                 _consume(client.get(url))
             profiler = cProfile.Profile()
-            profiler.enable()
             for _run in range(repeat):
+                if self.cold:
+                    fragments.clear()
+                    results.clear_searches()
+                profiler.enable()
                 _consume(client.get(url))
-            profiler.disable()
+                profiler.disable()
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
         stats.print_stats(
