@@ -261,6 +261,7 @@ def _catalogue_tables() -> list[str]:
         Intervention,
         FacetValue,
         PublicRecord,
+        SearchDocument,
         RegistryId,
         Site,
         Outcome,

@@ -173,6 +173,9 @@ class Command(BaseCommand):
 
     def measure(self, client, label, url, repeat, warmup, http) -> str:
         _consume(client.get(url))  # warm caches (e.g. the in-memory browse index)
+        if self.cold:  # (so that the SQL replayed below includes the search's own query)
+            fragments.clear()
+            results.clear_searches()
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
             size = _consume(response)
