@@ -191,7 +191,7 @@ class Snapshot:
             options = facets.setdefault(facet, {})
             options[value] = options.get(value, 0) | bitmap(ids)
         rows = dict(_sort_rows(changed))
-        size = max(self.size, max(changed) + 1)
+        size = max(self.size, max(changed, default=-1) + 1)  # (a change may list no trial)
         columns = {}
         for name in COLUMNS:
             columns[name] = np.full(size, MISSING, dtype=np.int64)

@@ -3,8 +3,11 @@ answers each process keeps (browse/results.py). A kept answer follows every chan
 index by asking again about the changed trials only, and then says exactly what asking from
 scratch says: the same trials, in the same order."""
 
+import json
+
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
@@ -14,7 +17,7 @@ from browse.filters import TrialFilter
 from browse.results import Results
 from tests.helpers import TrialFactory, approved
 from trials import services
-from trials.models import SearchDocument, Trial, Workflow
+from trials.models import PublicRecord, SearchDocument, Trial, Workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +174,44 @@ def test_the_search_reads_the_vectors_table_not_the_trial_table(client):
         assert client.get("/trials/?q=glial").status_code == 200
     [sql] = search_sql(captured)
     assert "trials_trial" not in sql
+
+
+def test_an_index_change_listing_no_trial_keeps_pages_working(client):
+    # Saving a publication no trial cites reindexes an empty list of trials.
+    glial(1)
+    assert len(found("q=glial")) == 1
+    publication = services.publication_get_or_create(title="Synthetic uncited paper", year=2020)
+    services.publications_changed(publication_ids=[publication.pk])
+    assert len(found("q=glial")) == 1
+    assert client.get("/trials/").status_code == 200
+
+
+def test_marking_a_trial_verified_moves_it_in_the_public_order():
+    first, second = glial(1), glial(2)
+    assert found("q=glial")[0] == second.pk  # equal ranks: the latest update first
+    services.trial_mark_verified(trial=first, user=None)
+    filterset = TrialFilter(QueryDict("q=glial"), queryset=Trial.objects.published())
+    assert found("q=glial") == list(filterset.qs.values_list("pk", flat=True))
+    assert found("")[0] == first.pk
+    stored = json.loads(PublicRecord.objects.get(trial_id=first.pk).document)
+    first.refresh_from_db()
+    assert stored["updated_at"] == first.updated_at.isoformat()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_migrating_keeps_every_published_trials_vector():
+    def migrate(target=None):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([("trials", target)] if target else executor.loader.graph.leaf_nodes())
+
+    indexed, older = glial(1), glial(2)
+    draft = glial(3, workflow=Workflow.DRAFT)
+    migrate("0021_public_record_csv_line")
+    try:
+        PublicRecord.objects.filter(trial_id=older.pk).delete()  # last reindexed before 0019
+    finally:
+        migrate()  # to the latest (0022 included): the other tests need it
+    assert sorted(found("q=glial")) == sorted([indexed.pk, older.pk])
+    assert not SearchDocument.objects.filter(trial_id=draft.pk).exists()

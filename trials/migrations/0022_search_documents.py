@@ -12,10 +12,12 @@ def move_vectors(apps, schema_editor):
     the plain search document), GIN-indexed like the column they replace."""
     if schema_editor.connection.vendor != "postgresql":
         return
+    # Every published trial, not only those with a stored public record: a trial last
+    # reindexed before migration 0019 has none yet, and must stay searchable.
     schema_editor.execute(
         "INSERT INTO trials_searchdocument (trial_id, vector) "
-        "SELECT t.id, t.search_vector FROM trials_trial t "
-        "JOIN trials_publicrecord p ON p.trial_id = t.id"
+        "SELECT id, search_vector FROM trials_trial "
+        "WHERE workflow = 'published' AND search_vector IS NOT NULL"
     )
     schema_editor.execute(f"CREATE INDEX {INDEX} ON trials_searchdocument USING gin (vector)")
     schema_editor.execute("ANALYZE trials_searchdocument")

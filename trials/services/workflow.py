@@ -10,7 +10,7 @@ from django.utils import timezone
 from trials import history
 from trials.choices import Workflow, WorkflowAction
 from trials.models import Trial, WorkflowEvent
-from trials.services.index import trials_reindex
+from trials.services.index import public_record_touched, trials_reindex
 from trials.services.recording import _record, _reindex
 
 PUBLISH_PERMISSION = "trials.publish_trial"
@@ -140,6 +140,9 @@ def trial_mark_verified(*, trial: Trial, user, on: date | None = None, comment: 
     trial = Trial.objects.select_for_update().get(pk=trial.pk)
     trial.last_verified = on or timezone.localdate()
     trial.save(update_fields=["last_verified", "updated_at"])
+    if trial.workflow == Workflow.PUBLISHED and not trial.edited_since_review:
+        # Its new date is public (the stored record, the "recently updated" order).
+        public_record_touched(trial=trial)
     _event(trial, WorkflowAction.VERIFY, user, comment, trial.workflow)
     reason = "Marked verified" + (f": {comment.strip()}" if comment.strip() else "")
     _record(trial, user=user, reason=reason, edit=False)
