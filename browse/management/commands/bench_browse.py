@@ -45,6 +45,24 @@ def _consume(response) -> int:
     return len(response.content)
 
 
+def _timed(client, url: str) -> float:
+    started = time.perf_counter()
+    _consume(client.get(url))
+    return time.perf_counter() - started
+
+
+def _after_publishes(client, url: str, repeat: int, trial) -> tuple[float, list[float]]:
+    """The median time of `url` with nothing changed, and its times right after each of
+    `repeat` publishes (the trial reindexed: what a publish does to the index)."""
+    _timed(client, url)
+    steady = statistics.median(_timed(client, url) for _ in range(repeat))
+    after = []
+    for _run in range(repeat):
+        services.trials_reindex(trial_ids=[trial.pk])
+        after.append(_timed(client, url))
+    return steady, after
+
+
 def _over_http(base: str, url: str) -> float:
     parts = urlsplit(base)
     started = time.perf_counter()
@@ -258,21 +276,11 @@ class Command(BaseCommand):
         (a full reload)."""
         url = "/trials/?condition=ms"
         trial = Trial.objects.published().order_by("-pk").first()
-
-        def timed():
-            started = time.perf_counter()
-            _consume(client.get(url))
-            return time.perf_counter() - started
-
-        timed()
-        steady = statistics.median(timed() for _ in range(repeat))
-        after_publish, after_bulk = [], []
-        for _run in range(repeat):
-            services.trials_reindex(trial_ids=[trial.pk])
-            after_publish.append(timed())
+        steady, after_publish = _after_publishes(client, url, repeat, trial)
+        after_bulk = []
         for _run in range(max(3, repeat // 5)):
             services.browse_index_changed()  # no list of trials: every process reloads all
-            after_bulk.append(timed())
+            after_bulk.append(_timed(client, url))
         catch_up = (statistics.median(after_publish) - steady) * 1000
         reload = (statistics.median(after_bulk) - steady) * 1000
         self.stdout.write(
@@ -287,21 +295,11 @@ class Command(BaseCommand):
         the changed trial is searched (browse/results.py), against the same search with
         nothing changed and against one asked from scratch."""
         url = "/trials/?q=stem+cells"
-
-        def timed():
-            started = time.perf_counter()
-            _consume(client.get(url))
-            return time.perf_counter() - started
-
-        timed()
-        steady = statistics.median(timed() for _ in range(repeat))
-        patched, scratch = [], []
-        for _run in range(repeat):
-            services.trials_reindex(trial_ids=[trial.pk])
-            patched.append(timed())
+        steady, patched = _after_publishes(client, url, repeat, trial)
+        scratch = []
         for _run in range(repeat):
             results.clear_searches()
-            scratch.append(timed())
+            scratch.append(_timed(client, url))
         self.stdout.write(
             f"A kept search (q=stem cells) after one publish: "
             f"{statistics.median(patched) * 1000:.1f} ms (the changed trial searched again), "
