@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 import django_filters
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchRank
 from django.db import connection
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
@@ -34,6 +34,7 @@ from trials.models import (
     Status,
     Trial,
 )
+from trials.models.index import web_search
 
 MAX_QUERY_LENGTH = 200
 
@@ -340,9 +341,8 @@ class TrialFilter(django_filters.FilterSet):
         key = self.sort_key
         if key == "relevance":
             if connection.vendor == "postgresql":
-                query = SearchQuery(self.params["q"], search_type="websearch", config="english")
                 return queryset.annotate(
-                    rank=SearchRank(F("search_document__vector"), query)
+                    rank=SearchRank(F("search_document__vector"), web_search(self.params["q"]))
                 ).order_by("-rank", "-updated_at", "-id")
             return queryset.order_by("-updated_at", "-id")
         if key == "start":
@@ -382,8 +382,7 @@ class TrialFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         if connection.vendor == "postgresql":
-            query = SearchQuery(value, search_type="websearch", config="english")
-            return queryset.filter(search_document__vector=query)
+            return queryset.filter(search_document__vector=web_search(value))
         # SQLite: every word must appear in the search document (case-insensitive).
         for word in value.split():
             queryset = queryset.filter(search_text__icontains=word.strip("\"'"))

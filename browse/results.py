@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchRank
 from django.db import connection
 from django.db.models import Aggregate, BinaryField, F, FloatField, Func, Value
 from django.db.models.functions import Cast
@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from browse.bitmaps import IndexBitmaps, Snapshot, bitmap, members
 from browse.filters import FACETS, HIDDEN_FACETS, TrialFilter
 from trials.models import SearchDocument, Trial
+from trials.models.index import web_search
 from trials.public_state import AWAITING_REVIEW as AWAITING
 from trials.public_state import public_trials
 
@@ -136,17 +137,17 @@ class Results:
         if only is not None:
             published = published.filter(pk__in=only)
         asked = {n for n in filterset.filters if n not in FACETS and filterset.params.get(n)}
-        waiting = members(self.index.facets.get(AWAITING[0], {}).get(AWAITING[1], 0), 0)
-        waiting = np.flatnonzero(waiting)
         if asked == {"q"} and connection.vendor == "postgresql":
             # A text search alone reads the table of search vectors, not the trial table
             # (models.SearchDocument): it holds the public trials only, each as its
             # reviewed state, and `everything` keeps the published ones.
-            documents = SearchDocument.objects.filter(vector=self._search_query())
+            documents = SearchDocument.objects.filter(vector=web_search(self.filterset.params["q"]))
             if only is not None:
                 documents = documents.filter(trial_id__in=only)
-            ids, ranks = self._found(documents, "trial_id")
-        elif len(waiting) and asked & filterset.COLUMN_FILTERS:
+            return self._found(documents, "trial_id")
+        waiting = members(self.index.facets.get(AWAITING[0], {}).get(AWAITING[1], 0), 0)
+        waiting = np.flatnonzero(waiting)
+        if len(waiting) and asked & filterset.COLUMN_FILTERS:
             # A trial awaiting review is filtered by its reviewed state, which the columns
             # do not hold (trials/public_state.py): SQL decides the rest, Python these few.
             ids, ranks = self._found(
@@ -170,9 +171,6 @@ class Results:
     def _ranked(self) -> bool:
         return self.filterset.sort_key == "relevance" and connection.vendor == "postgresql"
 
-    def _search_query(self) -> SearchQuery:
-        return SearchQuery(self.filterset.params["q"], search_type="websearch", config="english")
-
     def _found(self, rows, pk: str = "pk") -> tuple[np.ndarray, np.ndarray]:
         """The ids (field `pk`) of these rows, trials or search documents, and their
         text-search ranks (zeros when not ranked)."""
@@ -187,7 +185,7 @@ class Results:
         rank = Value(0.0, output_field=FloatField())
         if self._ranked():
             vector = "vector" if pk == "trial_id" else "search_document__vector"
-            rank = SearchRank(F(vector), self._search_query())
+            rank = SearchRank(F(vector), web_search(self.filterset.params["q"]))
         row = rows.aggregate(
             ids=Packed(Func(F(pk), function="int8send")),
             ranks=Packed(Func(Cast(rank, FloatField()), function="float8send")),

@@ -9,7 +9,7 @@ phases likewise: a phase 1/2 trial has PHASE1_PHASE2, PHASE1 and PHASE2 rows.
 Only published trials are indexed, so drafts cannot reach a public count.
 """
 
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import models
 
 
@@ -100,3 +100,9 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"search document of trial {self.trial_id}"
+
+
+def web_search(text: str) -> SearchQuery:
+    """What a visitor typed, as a query on `SearchDocument.vector`: PostgreSQL's websearch
+    syntax ("quotes", or, -not), in the English configuration the vectors are built with."""
+    return SearchQuery(text, search_type="websearch", config="english")
